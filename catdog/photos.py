@@ -1,0 +1,104 @@
+"""Turn whatever a person uploads into an upright RGB photo, and a photo into the model's input."""
+from __future__ import annotations
+
+import io
+import warnings
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image, ImageOps
+
+# Photos are kept at most this many pixels on their longer side: plenty to show on a page,
+# and a 12-megapixel JPEG is then decoded at reduced scale, which is several times faster.
+MAX_SIDE = 1024
+# A larger image is refused before its pixels are decoded (a decompression bomb, or a
+# panorama that would take gigabytes of memory). 100 MP admits any phone or camera photo.
+MAX_PIXELS = 100_000_000
+
+PhotoSource = str | Path | bytes | BinaryIO
+
+
+class PhotoError(ValueError):
+    """A file that is not a photo we can read; the message is meant for a person."""
+
+
+def load_photo(source: PhotoSource, max_side: int = MAX_SIDE) -> Image.Image:
+    """Open a path, bytes or file object as an upright RGB photo of at most `max_side` pixels.
+
+    Handles JPEG, PNG, WebP, BMP and GIF (first frame), EXIF orientation, greyscale, CMYK,
+    16-bit, palette and transparent images. Anything unreadable raises PhotoError. Nothing is
+    written to disk.
+    """
+    data = _read_bytes(source)
+    if not data:
+        raise PhotoError("the file is empty")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > MAX_PIXELS:
+                raise PhotoError(
+                    f"the image is too large ({width}×{height} pixels, "
+                    f"over {MAX_PIXELS // 1_000_000} megapixels)"
+                )
+            if image.format == "JPEG":
+                image.draft("RGB", (max_side, max_side))  # decode at 1/2, 1/4 or 1/8 scale
+            image.seek(0)  # first frame of an animation
+            image.load()
+            image = ImageOps.exif_transpose(image)
+    except PhotoError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise PhotoError("the image is too large to open safely") from None
+    except Image.UnidentifiedImageError:
+        raise PhotoError("this is not an image we can read") from None
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError) as error:
+        raise PhotoError(f"the image data is damaged or cut short ({error})") from None
+    image = _to_rgb(image)
+    image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return image
+
+
+def model_input(photo: Image.Image, size: int) -> np.ndarray:
+    """The (size, size, 3) uint8 array a model receives: the whole photo squashed to a square."""
+    square = photo.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    return np.asarray(square, dtype=np.uint8)
+
+
+def _read_bytes(source: PhotoSource) -> bytes:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source)
+    if isinstance(source, str | Path):
+        try:
+            return Path(source).read_bytes()
+        except FileNotFoundError:
+            raise PhotoError("the file does not exist") from None
+        except IsADirectoryError:
+            raise PhotoError("this is a folder, not a photo") from None
+    if hasattr(source, "getvalue"):  # BytesIO, Streamlit's UploadedFile
+        return source.getvalue()
+    return source.read()
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    """RGB with transparency composited onto white and 16-bit or float pixels scaled to 8 bits."""
+    if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        pixels = np.asarray(image, dtype=np.float64)
+        top = 65535.0 if image.mode.startswith("I;16") or pixels.max() > 255 else 255.0
+        if image.mode == "F" and pixels.max() <= 1.0:
+            top = 1.0
+        image = Image.fromarray(np.clip(pixels * (255.0 / top), 0, 255).astype(np.uint8), "L")
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def enlarge(pixels: np.ndarray, factor: int) -> Image.Image:
+    """The model's input blown up with nearest-neighbour sampling, so each pixel shows as a block."""
+    height, width = pixels.shape[:2]
+    return Image.fromarray(pixels).resize((width * factor, height * factor), Image.Resampling.NEAREST)

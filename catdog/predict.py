@@ -1,0 +1,76 @@
+"""Classify photos with a saved model: one photo, many photos, or a whole labelled folder."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from catdog.config import CLASS_NAMES, UNSURE_BAND
+from catdog.data import decode_photos, labelled_photos
+from catdog.model import input_size, load_model, predict_dog_probability
+from catdog.photos import PhotoSource, load_photo, model_input
+from catdog.runs import read_metadata
+
+
+@dataclass
+class Prediction:
+    photo: Image.Image  # upright RGB, at most MAX_SIDE pixels a side
+    pixels: np.ndarray  # (size, size, 3) uint8: exactly what the model received
+    dog_probability: float
+    seconds: float  # decode, resize and model call together
+
+    @property
+    def verdict(self) -> str:
+        return verdict(self.dog_probability)
+
+
+def verdict(dog_probability: float) -> str:
+    """'Dog — 88% sure', 'Cat — 81% sure', or 'Not sure (54% dog)' near the middle."""
+    low, high = UNSURE_BAND
+    if low < dog_probability < high:
+        return f"Not sure ({dog_probability:.0%} dog)"
+    if dog_probability >= 0.5:
+        return f"Dog — {dog_probability:.0%} sure"
+    return f"Cat — {1 - dog_probability:.0%} sure"
+
+
+@dataclass
+class Classifier:
+    """A loaded model with what it needs to turn a photo into a probability."""
+
+    model: object  # keras.Model
+    path: Path
+    image_size: int
+    metadata: dict
+
+    @classmethod
+    def load(cls, path: str | Path) -> Classifier:
+        model = load_model(path)
+        return cls(model, Path(path), input_size(model), read_metadata(path))
+
+    def classify(self, source: PhotoSource) -> Prediction:
+        """Raises PhotoError for anything that is not a readable photo."""
+        started = time.perf_counter()
+        photo = load_photo(source)
+        pixels = model_input(photo, self.image_size)
+        probability = float(predict_dog_probability(self.model, pixels[None])[0])
+        return Prediction(photo, pixels, probability, time.perf_counter() - started)
+
+
+def evaluate_folder(model_path: str | Path, folder: str | Path) -> dict:
+    """Accuracy, confusion matrix (rows: true cat, dog; columns: said cat, dog) and unreadable files."""
+    classifier = Classifier.load(model_path)
+    photos = decode_photos(labelled_photos(folder), classifier.image_size)
+    said_dog = predict_dog_probability(classifier.model, photos.pixels) > 0.5
+    is_dog = photos.labels > 0.5
+    confusion = [[int(np.sum(~said_dog & (is_dog == bool(t)))), int(np.sum(said_dog & (is_dog == bool(t))))] for t in range(len(CLASS_NAMES))]
+    n = len(photos.labels)
+    return {
+        "accuracy": float(np.mean(said_dog == is_dog)) if n else None,
+        "n": n,
+        "confusion": confusion,
+        "unreadable": [path for path, _ in photos.unreadable],
+    }

@@ -1,0 +1,184 @@
+"""Train a convnet from scratch on a dataset folder and save it with a metadata file beside it."""
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from catdog.config import CLASS_NAMES, TrainConfig
+from catdog.data import (
+    DatasetError,
+    DecodedPhotos,
+    decode_photos,
+    find_dataset,
+    limit_per_class,
+)
+from catdog.model import (
+    augmentation,
+    build_model,
+    choose_precision,
+    predict_dog_probability,
+    set_precision,
+)
+from catdog.runs import metadata_path, write_json_atomically
+
+
+class EpochLog(keras.callbacks.Callback):
+    """Keeps each epoch's metrics and wall time, and the weights of the best validation epoch."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history: list[dict] = []
+        self.best_weights: list[np.ndarray] | None = None
+        self._started = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._started = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        record = {"epoch": epoch + 1, "seconds": round(time.perf_counter() - self._started, 2)}
+        record.update({k: round(float(v), 4) for k, v in (logs or {}).items() if k != "learning_rate"})
+        self.history.append(record)
+        if record.get("val_accuracy", -1) >= max(r.get("val_accuracy", -1) for r in self.history):
+            self.best_weights = self.model.get_weights()
+
+
+class StopFlag(keras.callbacks.Callback):
+    """Ends training after the current batch once `stop` is set (by a user pressing Stop)."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        super().__init__()
+        self.stop = stop
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.stop.is_set():
+            self.model.stop_training = True
+
+
+def train(
+    config: TrainConfig,
+    data_dir: str | Path,
+    out_path: str | Path,
+    callbacks: list[keras.callbacks.Callback] = (),
+    stop: threading.Event | None = None,
+    verbose: int = 0,
+    command: str = "",
+) -> dict:
+    """Train, keep the best validation epoch, score the test split if any, save; returns the metadata."""
+    started = time.perf_counter()
+    dataset = find_dataset(data_dir)
+    train_items = limit_per_class(dataset.splits.get("train", []), config.limit_per_class)
+    val_items = dataset.splits.get("validation", [])
+    for split, items in (("train", train_items), ("validation", val_items)):
+        missing = [name for i, name in enumerate(CLASS_NAMES) if not any(label == i for _, label in items)]
+        if missing:
+            raise DatasetError(f"the {split} split of {dataset.root} has no {' or '.join(missing)} photos")
+
+    precision = choose_precision(config.precision)
+    set_precision(precision)
+    keras.utils.set_random_seed(config.seed)
+    train_photos = decode_photos(train_items, config.image_size)
+    val_photos = decode_photos(val_items, config.image_size)
+    for split, photos in (("train", train_photos), ("validation", val_photos)):
+        if len(np.unique(photos.labels)) < len(CLASS_NAMES):
+            raise DatasetError(f"the {split} split of {dataset.root} has too few readable photos of each class")
+
+    model = build_model(config)
+    steps_per_epoch = math.ceil(len(train_photos.labels) / config.batch_size)
+    model.compile(
+        optimizer=keras.optimizers.AdamW(
+            learning_rate=one_cycle_schedule(config, steps_per_epoch), weight_decay=config.weight_decay
+        ),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
+    epoch_log = EpochLog()
+    model.fit(
+        training_batches(train_photos, config),
+        validation_data=tf.data.Dataset.from_tensor_slices((val_photos.pixels, val_photos.labels)).batch(64),
+        epochs=config.epochs,
+        shuffle=False,  # the batches are already shuffled each epoch
+        callbacks=[epoch_log, StopFlag(stop or threading.Event()), *callbacks],
+        verbose=verbose,
+    )
+    if epoch_log.best_weights is not None:
+        model.set_weights(epoch_log.best_weights)
+    set_precision("float32")  # later models built in this process start from the default
+
+    test_items = dataset.splits.get("test", [])
+    test_accuracy = accuracy(model, decode_photos(test_items, config.image_size)) if test_items else None
+    best = max(epoch_log.history, key=lambda r: r.get("val_accuracy", -1)) if epoch_log.history else {}
+    metadata = {
+        "name": Path(out_path).stem,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": command,
+        "data": str(Path(data_dir).resolve()),
+        "layout": dataset.layout,
+        "config": config.to_dict(),
+        "precision": precision,
+        "image_size": config.image_size,
+        "train_photos": len(train_photos.labels),
+        "validation_photos": len(val_photos.labels),
+        "unreadable": train_photos.unreadable + val_photos.unreadable,
+        "epochs_run": len(epoch_log.history),
+        "stopped_early": len(epoch_log.history) < config.epochs,
+        "seconds": round(time.perf_counter() - started, 1),
+        "best_epoch": best.get("epoch"),
+        "validation_accuracy": best.get("val_accuracy"),
+        "test_accuracy": None if test_accuracy is None else round(test_accuracy, 4),
+        "history": epoch_log.history,
+    }
+    save_model(model, metadata, out_path)
+    return metadata
+
+
+def one_cycle_schedule(config: TrainConfig, steps_per_epoch: int) -> keras.optimizers.schedules.LearningRateSchedule:
+    """Warm up for the first 10% of steps, then cosine down to zero: fast and stable from scratch."""
+    total = max(1, config.epochs * steps_per_epoch)
+    warmup = max(1, total // 10)
+    return keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=config.learning_rate / 10,
+        decay_steps=total - warmup,
+        warmup_target=config.learning_rate,
+        warmup_steps=warmup,
+    )
+
+
+def training_batches(photos: DecodedPhotos, config: TrainConfig) -> tf.data.Dataset:
+    """Shuffled batches of the decoded photos, augmented on the fly when config.augment is on."""
+    batches = (
+        tf.data.Dataset.from_tensor_slices((photos.pixels, photos.labels))
+        .shuffle(len(photos.labels), seed=config.seed, reshuffle_each_iteration=True)
+        .batch(config.batch_size)
+    )
+    if config.augment:
+        augment = augmentation(config)
+        batches = batches.map(
+            lambda x, y: (tf.cast(tf.clip_by_value(augment(tf.cast(x, "float32"), training=True), 0, 255), "uint8"), y),
+            num_parallel_calls=tf.data.AUTOTUNE,
+        )
+    return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def accuracy(model: keras.Model, photos: DecodedPhotos) -> float:
+    probabilities = predict_dog_probability(model, photos.pixels)
+    return float(np.mean((probabilities > 0.5) == (photos.labels > 0.5))) if len(probabilities) else float("nan")
+
+
+def save_model(model: keras.Model, metadata: dict, out_path: str | Path) -> None:
+    """Write NAME.keras and NAME.json atomically: a crash mid-save never leaves a half-written model."""
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=".saving-") as scratch:
+        model_tmp = Path(scratch) / out_path.name
+        model.save(model_tmp)
+        os.replace(model_tmp, out_path)
+    write_json_atomically(metadata, metadata_path(out_path))

@@ -1,0 +1,139 @@
+"""Classify page: upload photos (or take one), see what the convnet sees and how sure it is."""
+import logging
+import random
+
+import pandas as pd
+import streamlit as st
+
+from catdog.charts import probability_figure
+from catdog.config import CLASS_NAMES, DATA_DIR
+from catdog.data import find_dataset, list_datasets
+from catdog.photos import PhotoError, enlarge
+from pages.common import current_classifier
+
+PHOTO_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif"]
+log = logging.getLogger("catdog")
+
+
+@st.cache_data(show_spinner=False)
+def test_photos() -> list[tuple[str, int]]:
+    """(path, label) of every test photo in the configured data folder: the demo's sample pool."""
+    return [(str(p), label) for root in list_datasets(DATA_DIR) for p, label in find_dataset(root).splits.get("test", [])]
+
+
+def photo_sources_ui() -> list[tuple[str, object, str | None]]:
+    """Uploads, the camera and the sample button; returns (name, file or path, true label or None)."""
+    uploads = st.file_uploader(
+        "Drop photos of cats or dogs here", type=PHOTO_TYPES, accept_multiple_files=True, key="uploads"
+    )
+    sources = [(f.name, f, None) for f in uploads or []]
+    camera_column, sample_column = st.columns(2)
+    if camera_column.toggle("Take a photo with the camera", key="use_camera"):
+        snapshot = st.camera_input("Camera", key="camera")
+        if snapshot is not None:
+            sources.append(("camera photo", snapshot, None))
+    samples = test_photos()
+    if samples and sample_column.button("🎲 Try a random photo from the test set", key="random_sample"):
+        st.session_state["sample"] = random.choice(samples)
+    if st.session_state.get("sample"):
+        path, label = st.session_state["sample"]
+        sources.append((path.rsplit("/", 1)[-1], path, CLASS_NAMES[label]))
+    return sources
+
+
+def classify_all(sources, classifier) -> list[tuple[str, object, str | None]]:
+    """(name, Prediction or error message, true label); results are kept per visitor, per model."""
+    cache = st.session_state.setdefault("predictions", {})
+    results = []
+    for name, source, true_label in sources:
+        key = (str(classifier.path), getattr(source, "file_id", None) or str(source))
+        if key not in cache:
+            try:
+                cache[key] = classifier.classify(source)
+            except PhotoError as error:
+                cache[key] = f"{error}."
+        results.append((name, cache[key], true_label))
+    failed = sum(isinstance(r, str) for _, r, _ in results)
+    log.info("classified %d photos, %d unreadable", len(results) - failed, failed)
+    return results
+
+
+def results_table_ui(results) -> None:
+    rows = [
+        {"file": name, "verdict": r.verdict, "dog probability": r.dog_probability, "time (ms)": round(r.seconds * 1000)}
+        for name, r, _ in results
+        if not isinstance(r, str)
+    ]
+    if len(rows) < 2:
+        return
+    table = pd.DataFrame(rows)
+    st.dataframe(
+        table,
+        hide_index=True,
+        key="results_table",
+        column_config={"dog probability": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
+    )
+    st.download_button("Download as CSV", table.to_csv(index=False), "catdog-results.csv", "text/csv", key="download_csv")
+
+
+def result_card_ui(index: int, name: str, prediction, true_label: str | None) -> None:
+    with st.container(border=True):
+        st.markdown(f"#### {name}")
+        photo_column, input_column, verdict_column = st.columns([3, 3, 4])
+        photo_column.image(prediction.photo, caption=f"Your photo, upright ({prediction.photo.width} × {prediction.photo.height})")
+        size = prediction.pixels.shape[0]
+        input_column.image(
+            enlarge(prediction.pixels, max(1, 384 // size)),
+            caption=f"What the model sees: {size} × {size} pixels, enlarged",
+        )
+        with verdict_column:
+            icon = "🐶" if prediction.dog_probability >= 0.5 else "🐱"
+            if prediction.verdict.startswith("Not sure"):
+                st.warning(f"🤔 **{prediction.verdict}**")
+            else:
+                st.success(f"{icon} **{prediction.verdict}**")
+            st.plotly_chart(probability_figure(prediction.dog_probability), key=f"chart_{index}", config={"displayModeBar": False})
+            if true_label:
+                st.caption(f"True label: **{true_label}**")
+            st.caption(f"Classified in {prediction.seconds * 1000:.0f} ms")
+
+
+def how_it_works_ui(image_size: int | None) -> None:
+    size = f"{image_size} × {image_size}" if image_size else "a small square of"
+    with st.expander("How does this work?"):
+        st.markdown(
+            f"""
+A **convolutional neural network** (a *convnet*) looked at thousands of labelled photos of
+cats and dogs and learned, layer by layer, which patterns tell them apart: edges first, then
+textures like fur, then shapes like ears and snouts.
+
+1. Your photo is turned upright and **squashed to {size} pixels**: that small square (shown
+   enlarged above) is all the model ever sees.
+2. The pixels flow through the convnet's layers, which end in a single number between 0 and 1:
+   the **dog probability**.
+3. Over 50% means *dog*, under 50% means *cat*. Near 50% the model is unsure, and we say so.
+
+The probability is how sure the model is, not a guarantee: a model trained on pet photos has
+never seen a fox, a drawing or a cat in a dog costume, and will still answer cat or dog.
+"""
+        )
+
+
+st.title("🐾 Cat or dog?")
+st.write("Upload one or more photos of a pet and see what the convnet sees and decides.")
+sources = photo_sources_ui()
+if not sources:
+    st.info("Upload a photo (or several) to start.")
+    how_it_works_ui(None)
+    st.stop()
+
+classifier = current_classifier()
+results = classify_all(sources, classifier)
+for name, result, _ in results:
+    if isinstance(result, str):
+        st.error(f"**{name}**: {result}", icon="⚠️")
+results_table_ui(results)
+for index, (name, result, true_label) in enumerate(results):
+    if not isinstance(result, str):
+        result_card_ui(index, name, result, true_label)
+how_it_works_ui(classifier.image_size)

@@ -1,0 +1,4 @@
+"""Train page (coming next)."""
+import streamlit as st
+
+st.title("📈 Train")
