@@ -8,6 +8,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import keras
 import numpy as np
@@ -31,17 +32,36 @@ from catdog.model import (
 from catdog.runs import metadata_path, write_json_atomically
 
 
+class TrainingListener(Protocol):
+    """What a caller (the Train page's job) hears while a model trains."""
+
+    def on_train_begin(self, batches_per_epoch: int) -> None: ...
+    def on_batch_end(self, epoch: int, batch: int, logs: dict) -> None: ...
+    def on_epoch_end(self, record: dict) -> None: ...
+
+
 class EpochLog(keras.callbacks.Callback):
     """Keeps each epoch's metrics and wall time, and the weights of the best validation epoch."""
 
-    def __init__(self) -> None:
+    def __init__(self, listener: TrainingListener | None = None) -> None:
         super().__init__()
+        self.listener = listener
         self.history: list[dict] = []
         self.best_weights: list[np.ndarray] | None = None
+        self._epoch = 0
         self._started = 0.0
 
+    def on_train_begin(self, logs=None):
+        if self.listener:
+            self.listener.on_train_begin(self.params.get("steps") or 0)
+
     def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch + 1
         self._started = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.listener:
+            self.listener.on_batch_end(self._epoch, batch + 1, {k: float(v) for k, v in (logs or {}).items()})
 
     def on_epoch_end(self, epoch, logs=None):
         record = {"epoch": epoch + 1, "seconds": round(time.perf_counter() - self._started, 2)}
@@ -49,6 +69,8 @@ class EpochLog(keras.callbacks.Callback):
         self.history.append(record)
         if record.get("val_accuracy", -1) >= max(r.get("val_accuracy", -1) for r in self.history):
             self.best_weights = self.model.get_weights()
+        if self.listener:
+            self.listener.on_epoch_end(record)
 
 
 class StopFlag(keras.callbacks.Callback):
@@ -67,7 +89,7 @@ def train(
     config: TrainConfig,
     data_dir: str | Path,
     out_path: str | Path,
-    callbacks: list[keras.callbacks.Callback] = (),
+    listener: TrainingListener | None = None,
     stop: threading.Event | None = None,
     verbose: int = 0,
     command: str = "",
@@ -100,13 +122,13 @@ def train(
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )
-    epoch_log = EpochLog()
+    epoch_log = EpochLog(listener)
     model.fit(
         training_batches(train_photos, config),
         validation_data=tf.data.Dataset.from_tensor_slices((val_photos.pixels, val_photos.labels)).batch(64),
         epochs=config.epochs,
         shuffle=False,  # the batches are already shuffled each epoch
-        callbacks=[epoch_log, StopFlag(stop or threading.Event()), *callbacks],
+        callbacks=[epoch_log, StopFlag(stop or threading.Event())],
         verbose=verbose,
     )
     if epoch_log.best_weights is not None:
@@ -128,6 +150,7 @@ def train(
         "train_photos": len(train_photos.labels),
         "validation_photos": len(val_photos.labels),
         "unreadable": train_photos.unreadable + val_photos.unreadable,
+        "status": "stopped" if stop is not None and stop.is_set() else "finished",
         "epochs_run": len(epoch_log.history),
         "stopped_early": len(epoch_log.history) < config.epochs,
         "seconds": round(time.perf_counter() - started, 1),

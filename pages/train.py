@@ -1,4 +1,186 @@
-"""Train page (coming next)."""
+"""Train page: train a convnet in the background and watch its accuracy and loss curves grow."""
+import hmac
+import os
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
-st.title("📈 Train")
+from catdog.charts import training_figure
+from catdog.config import DATA_DIR, MODELS_DIR, TrainConfig
+from catdog.data import find_dataset, limit_per_class, list_datasets
+from catdog.jobs import JobBusy, current_job, start_job
+from catdog.photos import load_photo
+from catdog.runs import list_runs
+from pages.common import MODEL_KEY
+
+PHOTOS_PER_CLASS = {"100 (small data: watch it overfit)": 100, "250": 250, "500": 500, "all (1,000 in the shared set)": None}
+
+
+def training_setting() -> tuple[str, str]:
+    """("on" | "off" | "password", password) from .streamlit/secrets.toml, else the environment."""
+    try:
+        secrets = dict(st.secrets)
+    except FileNotFoundError:
+        secrets = {}
+    mode = str(secrets.get("training", os.environ.get("CATDOG_TRAINING", "on"))).lower()
+    password = str(secrets.get("training_password", os.environ.get("CATDOG_TRAINING_PASSWORD", "")))
+    return mode, password
+
+
+def training_allowed_ui() -> bool:
+    """Whether this visitor may start and stop runs; hosted demos turn it off or lock it."""
+    mode, password = training_setting()
+    if mode == "off":
+        st.info("Training is turned off on this server (a hosted demo). Run the app on your own machine to train.")
+        return False
+    if mode == "password":
+        if st.session_state.get("training_unlocked"):
+            return True
+        typed = st.text_input("Training on this server needs a password", type="password", key="training_password")
+        if typed and password and hmac.compare_digest(typed, password):
+            st.session_state["training_unlocked"] = True
+            return True
+        if typed:
+            st.error("That password is not right.")
+        return False
+    return True
+
+
+def dataset_ui() -> Path:
+    """The dataset picker (only folders found under the data folder), its counts and a few samples."""
+    datasets = list_datasets(DATA_DIR)
+    if not datasets:
+        st.info(
+            f"No dataset found in `{DATA_DIR}`. Put one there (a folder with `train/` and `validation/`, "
+            "each holding `cats/` and `dogs/`, or Kaggle's folder of `cat.N.jpg` and `dog.N.jpg`), "
+            "or point `CATDOG_DATA_DIR` at a folder that holds one."
+        )
+        st.stop()
+    root = st.selectbox("Dataset", datasets, key="dataset", format_func=lambda p: str(p.relative_to(DATA_DIR)) if p != DATA_DIR else p.name)
+    dataset = find_dataset(root)
+    counts = pd.DataFrame(dataset.counts()).T
+    counts["total"] = counts.sum(axis=1)
+    count_column, sample_column = st.columns([1, 2])
+    count_column.dataframe(counts, key="dataset_counts")
+    samples = limit_per_class(dataset.splits["train"], 4)
+    with sample_column:
+        st.image([load_photo(p, max_side=160) for p, _ in samples], caption=[p.name for p, _ in samples], width=110)
+    return root
+
+
+def options_ui() -> tuple[TrainConfig, str]:
+    defaults = TrainConfig()
+    left, middle, right = st.columns(3)
+    epochs = left.slider("Epochs", 1, 60, 15, key="epochs")
+    per_class = middle.selectbox("Training photos per class", list(PHOTOS_PER_CLASS), index=3, key="per_class")
+    augment = right.toggle("Data augmentation", value=True, key="augment", help="Random flips, turns, zooms and shifts of each training photo")
+    learning_rate = left.select_slider("Learning rate", [3e-4, 1e-3, 3e-3, 1e-2], value=defaults.learning_rate, key="learning_rate")
+    with st.expander("Advanced"):
+        a, b, c = st.columns(3)
+        image_size = a.select_slider("Image size (pixels)", [64, 96, 128, 160], value=defaults.image_size, key="image_size")
+        width = b.select_slider("Filters in the first layer", [8, 16, 32, 48], value=defaults.width, key="width")
+        batch_size = c.select_slider("Batch size", [16, 32, 64], value=defaults.batch_size, key="batch_size")
+    limit = PHOTOS_PER_CLASS[per_class]
+    suggested = f"{'aug' if augment else 'noaug'}-{limit or 'all'}pc-{datetime.now():%m%d-%H%M}"
+    name = middle.text_input("Run name", value=suggested, key="run_name")
+    config = TrainConfig(
+        image_size=image_size, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
+        augment=augment, limit_per_class=limit, width=width,
+    )
+    return config, name
+
+
+def job_panel_ui() -> None:
+    """Live view of the server's current (or last) run, redrawn every second while it trains."""
+    job = current_job()
+    if job is None:
+        return
+    st.subheader(f"Run “{job.name}”")
+    if job.status == "preparing":
+        st.progress(0.0, text="Decoding the photos and building the model…")
+    else:
+        left = job.seconds_left
+        eta = f" · about {left:.0f} s left" if left is not None and job.running else ""
+        st.progress(job.progress, text=f"Epoch {job.epoch}/{job.config.epochs} · batch {job.batch}/{job.batches_per_epoch}{eta}")
+    best = job.best_val_accuracy
+    a, b, c = st.columns(3)
+    a.metric("Status", job.status)
+    b.metric("Best validation accuracy", "–" if best is None else f"{best:.1%}")
+    c.metric("Time", f"{job.seconds:.0f} s")
+    if job.error:
+        st.error(job.error)
+    run = {job.name: {"epochs": list(job.epochs), "batches": list(job.batches)}}
+    accuracy_column, loss_column = st.columns(2)
+    accuracy_column.plotly_chart(training_figure(run, "accuracy"), key="live_accuracy")
+    loss_column.plotly_chart(training_figure(run, "loss"), key="live_loss")
+    if job.running and st.button("⏹ Stop after this batch", key="stop", disabled=not st.session_state.get("may_train")):
+        job.stop()
+        st.toast("Stopping after the current batch…")
+    if st.session_state.get("watched_running") and not job.running:
+        st.session_state["watched_running"] = False
+        st.rerun(scope="app")  # the run ended: refresh the model picker and the list of runs
+    st.session_state["watched_running"] = job.running
+
+
+def finished_job_ui() -> None:
+    job = current_job()
+    if job is None or job.running or not job.out_path.is_file():
+        return
+    if st.button(f"Use “{job.name}” to classify", key="use_model", type="primary"):
+        st.session_state[MODEL_KEY] = str(job.out_path)
+        st.switch_page("pages/classify.py")
+
+
+def past_runs_ui() -> None:
+    runs = list_runs(MODELS_DIR)
+    if not runs:
+        return
+    st.subheader("Past runs")
+    job = current_job()
+    rows = [
+        {
+            "name": r["name"], "date": r.get("created", "")[:16].replace("T", " "),
+            "augmentation": "on" if r.get("config", {}).get("augment") else "off",
+            "photos/class": r.get("config", {}).get("limit_per_class") or "all",
+            "epochs": r.get("epochs_run"), "best val. accuracy": r.get("validation_accuracy"),
+            "seconds": r.get("seconds"),
+            "status": "interrupted" if r.get("status") in ("preparing", "training") and not (job and job.running and job.name == r["name"]) else r.get("status", "finished"),
+        }
+        for r in runs
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, key="runs_table",
+                 column_config={"best val. accuracy": st.column_config.NumberColumn(format="percent")})
+    names = [r["name"] for r in runs]
+    chosen = st.multiselect("Compare runs on one chart", names, default=names[:2], key="compare")
+    if chosen:
+        by_name = {r["name"]: {"epochs": r.get("history", [])} for r in runs}
+        selected = {name: by_name[name] for name in chosen}
+        accuracy_column, loss_column = st.columns(2)
+        accuracy_column.plotly_chart(training_figure(selected, "accuracy"), key="compare_accuracy")
+        loss_column.plotly_chart(training_figure(selected, "loss"), key="compare_loss")
+
+
+st.title("📈 Train a convnet")
+st.write(
+    "Train a model from scratch while the class watches the curves. Turn augmentation off, or "
+    "use only 100 photos per class, and watch the training curve race ahead of the validation "
+    "curve: that gap is overfitting."
+)
+job = current_job()
+st.fragment(job_panel_ui, run_every=1.0 if job and job.running else None)()
+finished_job_ui()
+
+st.subheader("New run")
+st.session_state["may_train"] = training_allowed_ui()
+root = dataset_ui()
+config, name = options_ui()
+if st.button("▶ Start training", key="start", type="primary", disabled=not st.session_state["may_train"]):
+    try:
+        start_job(config, root, MODELS_DIR, name)
+        st.session_state["watched_running"] = True
+        st.rerun()
+    except JobBusy as busy:
+        st.warning(f"Only one run at a time: {busy}")
+past_runs_ui()

@@ -1,0 +1,97 @@
+"""Shared fixtures: the shared photo folder, small dataset folders built from it, and one tiny model.
+
+The shared dataset lives beside the repository (../shared/data/cats_vs_dogs_small) and is
+read-only; tests copy a few dozen of its photos into temporary folders and write nothing else.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # so plain `pytest` (not only `python -m pytest`) finds catdog
+    sys.path.insert(0, str(REPO))
+
+SHARED_DATA = REPO.parent / "shared" / "data" / "cats_vs_dogs_small"
+
+# The tiny model every model-needing test reuses. batch_size=8 rather than the default 32:
+# with 24 training photos and 1 epoch the default gives a single training step, and
+# catdog.train.one_cycle_schedule then builds CosineDecay(decay_steps=0), which Keras refuses
+# (see test_training.py::test_one_epoch_on_fewer_photos_than_a_batch_still_trains).
+TINY_CONFIG = dict(image_size=32, width=8, epochs=1, limit_per_class=12, batch_size=8)
+
+
+def _natural(path: Path) -> list:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
+
+
+def copy_photos(shared: Path, split: str, class_folder: str, count: int, dest: Path) -> list[Path]:
+    """Copy the first `count` photos of shared/split/class_folder into dest; returns the copies."""
+    dest.mkdir(parents=True, exist_ok=True)
+    sources = sorted((shared / split / class_folder).glob("*.jpg"), key=_natural)[:count]
+    copies = []
+    for source in sources:
+        copy = dest / source.name
+        shutil.copyfile(source, copy)
+        copies.append(copy)
+    return copies
+
+
+def build_dataset(shared: Path, root: Path, train: int = 12, validation: int = 6, test: int = 4,
+                  class_folders: tuple[str, ...] = ("cats", "dogs")) -> Path:
+    """A SPLIT/cats, SPLIT/dogs folder with the given number of photos per class (0 skips a split)."""
+    for split, count in (("train", train), ("validation", validation), ("test", test)):
+        if count:
+            for class_folder in class_folders:
+                copy_photos(shared, split, class_folder, count, root / split / class_folder)
+    return root
+
+
+def write_not_a_photo(path: Path) -> Path:
+    """A text file with a photo's name: what a person gets by renaming notes.txt to notes.jpg."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"hello, I am a text file, not a JPEG\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not (SHARED_DATA / "train" / "cats").is_dir():
+        pytest.skip(f"shared dataset not found at {SHARED_DATA} (clone the repo with ../shared beside it)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def tiny_dataset(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """12 train, 6 validation and 4 test photos per class, in the SPLIT/cats, SPLIT/dogs layout."""
+    return build_dataset(shared_data, tmp_path_factory.mktemp("tiny_dataset"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """(model_path, metadata) of a 32-pixel, width-8 convnet trained for one epoch, trained once per session."""
+    from catdog.config import TrainConfig
+    from catdog.train import train
+
+    model_path = tmp_path_factory.mktemp("tiny_model") / "tiny.keras"
+    metadata = train(TrainConfig(**TINY_CONFIG), tiny_dataset, model_path)
+    return model_path, metadata
+
+
+@pytest.fixture
+def make_dataset(shared_data: Path):
+    """build_dataset bound to the shared photos: make_dataset(root, train=..., validation=..., ...)."""
+    return lambda root, **counts: build_dataset(shared_data, root, **counts)
+
+
+@pytest.fixture
+def not_a_photo():
+    """write_not_a_photo(path): a text file posing as a photo."""
+    return write_not_a_photo
