@@ -1,4 +1,5 @@
 """catdog's web app: `streamlit run app.py`. Builds the navigation and the sidebar model picker."""
+
 import streamlit as st
 
 from pages.common import model_picker_ui

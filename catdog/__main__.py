@@ -1,4 +1,5 @@
 """`python -m catdog ...`: see catdog/cli.py."""
+
 import sys
 
 from catdog.cli import main

@@ -1,4 +1,5 @@
 """Plotly figures for the pages: the dog-probability bar and the training curves."""
+
 from __future__ import annotations
 
 import plotly.graph_objects as go
@@ -15,14 +16,21 @@ def probability_figure(dog_probability: float) -> go.Figure:
     colour = UNSURE_COLOUR if low < dog_probability < high else DOG_COLOUR if dog_probability >= 0.5 else CAT_COLOUR
     figure = go.Figure(
         go.Bar(
-            x=[dog_probability], y=["dog probability"], orientation="h", marker_color=colour,
-            text=[f"{dog_probability:.1%} dog"], textposition="auto", hoverinfo="skip",
+            x=[dog_probability],
+            y=["dog probability"],
+            orientation="h",
+            marker_color=colour,
+            text=[f"{dog_probability:.1%} dog"],
+            textposition="auto",
+            hoverinfo="skip",
         )
     )
-    figure.add_vline(x=0.5, line_dash="dash", line_width=2, line_color="#212529",
-                     annotation_text="50%", annotation_position="top")
-    figure.update_xaxes(range=[0, 1], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1],
-                        title_text="← cat          dog →")
+    figure.add_vline(
+        x=0.5, line_dash="dash", line_width=2, line_color="#212529", annotation_text="50%", annotation_position="top"
+    )
+    figure.update_xaxes(
+        range=[0, 1], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1], title_text="← cat          dog →"
+    )
     figure.update_yaxes(showticklabels=False)
     figure.update_layout(height=170, margin={"l": 10, "r": 10, "t": 30, "b": 40}, showlegend=False)
     return figure
@@ -39,16 +47,28 @@ def training_figure(runs: dict[str, dict], metric: str) -> go.Figure:
         colour = RUN_COLOURS[i % len(RUN_COLOURS)]
         train_points = run.get("batches") or run.get("epochs", [])
         figure.add_scatter(
-            x=[r["epoch"] for r in train_points if metric in r], y=[r[metric] for r in train_points if metric in r],
-            name=f"{name} · training", mode="lines", line={"color": colour, "dash": "dot", "width": 2},
+            x=[r["epoch"] for r in train_points if metric in r],
+            y=[r[metric] for r in train_points if metric in r],
+            name=f"{name} · training",
+            mode="lines",
+            line={"color": colour, "dash": "dot", "width": 2},
         )
         epochs = [r for r in run.get("epochs", []) if f"val_{metric}" in r]
         figure.add_scatter(
-            x=[r["epoch"] for r in epochs], y=[r[f"val_{metric}"] for r in epochs],
-            name=f"{name} · validation", mode="lines+markers", line={"color": colour, "width": 3},
+            x=[r["epoch"] for r in epochs],
+            y=[r[f"val_{metric}"] for r in epochs],
+            name=f"{name} · validation",
+            mode="lines+markers",
+            line={"color": colour, "width": 3},
         )
     figure.update_xaxes(title_text="epoch", rangemode="tozero")
-    figure.update_yaxes(title_text=metric, **({"range": [0.4, 1.0]} if metric == "accuracy" else {"rangemode": "tozero"}))
-    figure.update_layout(height=360, margin={"l": 10, "r": 10, "t": 40, "b": 10}, title=metric.capitalize(),
-                         legend={"orientation": "h", "yanchor": "top", "y": -0.2})
+    figure.update_yaxes(
+        title_text=metric, **({"range": [0.4, 1.0]} if metric == "accuracy" else {"rangemode": "tozero"})
+    )
+    figure.update_layout(
+        height=360,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        title=metric.capitalize(),
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2},
+    )
     return figure

@@ -1,4 +1,5 @@
 """Command line: `python -m catdog predict|train|evaluate ...` (run with --help for the options)."""
+
 from __future__ import annotations
 
 import argparse
@@ -33,7 +34,9 @@ def parser() -> argparse.ArgumentParser:
 
     defaults = TrainConfig()
     train = commands.add_parser("train", help="train a model from scratch")
-    train.add_argument("--data", type=Path, required=True, help="folder with train/ and validation/ (or Kaggle's cat.N.jpg)")
+    train.add_argument(
+        "--data", type=Path, required=True, help="folder with train/ and validation/ (or Kaggle's cat.N.jpg)"
+    )
     train.add_argument("--out", type=Path, required=True, help="where to save, e.g. models/mine.keras")
     train.add_argument("--epochs", type=_positive_int, default=defaults.epochs)
     train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=defaults.augment)
@@ -78,9 +81,15 @@ def train_command(args: argparse.Namespace, command: str) -> int:
     from catdog.train import train
 
     config = TrainConfig(
-        image_size=args.image_size, epochs=args.epochs, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, augment=args.augment, limit_per_class=args.limit,
-        width=args.width, precision=args.precision, seed=args.seed,
+        image_size=args.image_size,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        augment=args.augment,
+        limit_per_class=args.limit,
+        width=args.width,
+        precision=args.precision,
+        seed=args.seed,
     )
     try:
         metadata = train(config, args.data, args.out, verbose=1, command=command)

@@ -1,4 +1,5 @@
 """The one place that defines catdog's facts: class names, folders, sizes and training defaults."""
+
 from __future__ import annotations
 
 import os

@@ -1,4 +1,5 @@
 """Find labelled photos on disk (split folders or Kaggle's flat folder) and decode them once."""
+
 from __future__ import annotations
 
 import random
@@ -50,18 +51,14 @@ def find_dataset(root: str | Path) -> Dataset:
     named = [p for p in _photos_in(flat) if KAGGLE_NAME.match(p.name)]
     if named:
         return Dataset(root, "kaggle", _split_kaggle(named))
-    raise DatasetError(
-        f"{root} has neither train/cats + train/dogs folders nor photos named cat.N.jpg / dog.N.jpg"
-    )
+    raise DatasetError(f"{root} has neither train/cats + train/dogs folders nor photos named cat.N.jpg / dog.N.jpg")
 
 
 def labelled_photos(folder: str | Path) -> list[tuple[Path, int]]:
     """(path, label) for every photo in folder/cats and folder/dogs, in natural name order."""
     folder = Path(folder)
     return [
-        (path, label)
-        for label, class_folder in enumerate(CLASS_FOLDERS)
-        for path in _photos_in(folder / class_folder)
+        (path, label) for label, class_folder in enumerate(CLASS_FOLDERS) for path in _photos_in(folder / class_folder)
     ]
 
 
@@ -71,7 +68,9 @@ def list_datasets(data_dir: str | Path) -> list[Path]:
     if not data_dir.is_dir():
         return []
     found = []
-    for candidate in sorted([data_dir, *_subfolders(data_dir), *(g for d in _subfolders(data_dir) for g in _subfolders(d))]):
+    for candidate in sorted(
+        [data_dir, *_subfolders(data_dir), *(g for d in _subfolders(data_dir) for g in _subfolders(d))]
+    ):
         try:
             find_dataset(candidate)
         except DatasetError:
@@ -144,8 +143,11 @@ def _split_kaggle(paths: list[Path]) -> dict[str, list[tuple[Path, int]]]:
         random.Random(label).shuffle(members)
         n_train = round(len(members) * KAGGLE_SPLIT["train"])
         n_val = max(1, round(len(members) * KAGGLE_SPLIT["validation"])) if len(members) > 2 else 0
-        parts = {"train": members[:n_train], "validation": members[n_train : n_train + n_val],
-                 "test": members[n_train + n_val :]}
+        parts = {
+            "train": members[:n_train],
+            "validation": members[n_train : n_train + n_val],
+            "test": members[n_train + n_val :],
+        }
         for split, chosen in parts.items():
             splits[split].extend((p, label) for p in sorted(chosen, key=_natural_key))
     return splits

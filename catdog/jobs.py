@@ -1,4 +1,5 @@
 """A training run in a background thread of the server; pages poll it and never block on it."""
+
 from __future__ import annotations
 
 import re
@@ -83,10 +84,17 @@ class TrainingJob:
     def record(self) -> dict:
         """What is written to NAME.json while the run grows (finished runs get train()'s metadata)."""
         return {
-            "name": self.name, "created": self.created, "status": self.status, "error": self.error,
-            "data": str(self.data_dir), "config": self.config.to_dict(), "image_size": self.config.image_size,
-            "epochs_run": len(self.epochs), "seconds": round(self.seconds, 1),
-            "validation_accuracy": self.best_val_accuracy, "history": self.epochs,
+            "name": self.name,
+            "created": self.created,
+            "status": self.status,
+            "error": self.error,
+            "data": str(self.data_dir),
+            "config": self.config.to_dict(),
+            "image_size": self.config.image_size,
+            "epochs_run": len(self.epochs),
+            "seconds": round(self.seconds, 1),
+            "validation_accuracy": self.best_val_accuracy,
+            "history": self.epochs,
         }
 
     def on_train_begin(self, batches_per_epoch: int) -> None:
@@ -111,7 +119,11 @@ class TrainingJob:
 
         try:
             self.metadata = train(
-                self.config, self.data_dir, self.out_path, listener=self, stop=self._stop,
+                self.config,
+                self.data_dir,
+                self.out_path,
+                listener=self,
+                stop=self._stop,
                 command=f"Train page: {self.config.to_dict()}",
             )
             self.status = self.metadata["status"]

@@ -1,4 +1,5 @@
 """The convnet: raw uint8 RGB pixels in, dog probability out, sized for a 2-core CPU."""
+
 from __future__ import annotations
 
 import weakref
@@ -74,7 +75,11 @@ def predict_dog_probability(model: keras.Model, pixels: np.ndarray) -> np.ndarra
     if call is None:
         call = _compiled_calls[model] = _compile_call(model)
     chunks = [call(pixels[i : i + 64]) for i in range(0, len(pixels), 64)]
-    return np.concatenate([np.asarray(c, dtype=np.float32).reshape(-1) for c in chunks]) if chunks else np.zeros(0, np.float32)
+    return (
+        np.concatenate([np.asarray(c, dtype=np.float32).reshape(-1) for c in chunks])
+        if chunks
+        else np.zeros(0, np.float32)
+    )
 
 
 _compiled_calls: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

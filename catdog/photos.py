@@ -1,4 +1,5 @@
 """Turn whatever a person uploads into an upright RGB photo, and a photo into the model's input."""
+
 from __future__ import annotations
 
 import io
@@ -40,8 +41,7 @@ def load_photo(source: PhotoSource, max_side: int = MAX_SIDE) -> Image.Image:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise PhotoError(
-                    f"the image is too large ({width}×{height} pixels, "
-                    f"over {MAX_PIXELS // 1_000_000} megapixels)"
+                    f"the image is too large ({width}×{height} pixels, over {MAX_PIXELS // 1_000_000} megapixels)"
                 )
             if image.format == "JPEG":
                 image.draft("RGB", (max_side, max_side))  # decode at 1/2, 1/4 or 1/8 scale

@@ -1,4 +1,5 @@
 """Classify photos with a saved model: one photo, many photos, or a whole labelled folder."""
+
 from __future__ import annotations
 
 import time
@@ -66,7 +67,10 @@ def evaluate_folder(model_path: str | Path, folder: str | Path) -> dict:
     photos = decode_photos(labelled_photos(folder), classifier.image_size)
     said_dog = predict_dog_probability(classifier.model, photos.pixels) > 0.5
     is_dog = photos.labels > 0.5
-    confusion = [[int(np.sum(~said_dog & (is_dog == bool(t)))), int(np.sum(said_dog & (is_dog == bool(t))))] for t in range(len(CLASS_NAMES))]
+    confusion = [
+        [int(np.sum(~said_dog & (is_dog == bool(t)))), int(np.sum(said_dog & (is_dog == bool(t))))]
+        for t in range(len(CLASS_NAMES))
+    ]
     n = len(photos.labels)
     return {
         "accuracy": float(np.mean(said_dog == is_dog)) if n else None,

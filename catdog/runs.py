@@ -1,4 +1,5 @@
 """Models and training runs on disk: NAME.keras beside NAME.json (options, history, scores)."""
+
 from __future__ import annotations
 
 import json
@@ -33,7 +34,9 @@ def write_json_atomically(data: dict, path: str | Path) -> None:
 def list_models(models_dir: str | Path) -> list[Path]:
     """Every saved model in models_dir, the bundled one first, then the newest first."""
     models_dir = Path(models_dir)
-    found = sorted(models_dir.glob("*.keras"), key=lambda p: p.stat().st_mtime, reverse=True) if models_dir.is_dir() else []
+    found = (
+        sorted(models_dir.glob("*.keras"), key=lambda p: p.stat().st_mtime, reverse=True) if models_dir.is_dir() else []
+    )
     bundled = [BUNDLED_MODEL] if BUNDLED_MODEL.is_file() else []
     return bundled + [p for p in found if p.resolve() != BUNDLED_MODEL.resolve()]
 

@@ -1,4 +1,5 @@
 """Train a convnet from scratch on a dataset folder and save it with a metadata file beside it."""
+
 from __future__ import annotations
 
 import math

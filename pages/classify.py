@@ -1,4 +1,5 @@
 """Classify page: upload photos (or take one), see what the convnet sees and how sure it is."""
+
 import logging
 import random
 
@@ -18,7 +19,9 @@ log = logging.getLogger("catdog")
 @st.cache_data(show_spinner=False)
 def test_photos() -> list[tuple[str, int]]:
     """(path, label) of every test photo in the configured data folder: the demo's sample pool."""
-    return [(str(p), label) for root in list_datasets(DATA_DIR) for p, label in find_dataset(root).splits.get("test", [])]
+    return [
+        (str(p), label) for root in list_datasets(DATA_DIR) for p, label in find_dataset(root).splits.get("test", [])
+    ]
 
 
 def photo_sources_ui() -> list[tuple[str, object, str | None]]:
@@ -73,14 +76,18 @@ def results_table_ui(results) -> None:
         key="results_table",
         column_config={"dog probability": st.column_config.ProgressColumn(format="percent", min_value=0, max_value=1)},
     )
-    st.download_button("Download as CSV", table.to_csv(index=False), "catdog-results.csv", "text/csv", key="download_csv")
+    st.download_button(
+        "Download as CSV", table.to_csv(index=False), "catdog-results.csv", "text/csv", key="download_csv"
+    )
 
 
 def result_card_ui(index: int, name: str, prediction, true_label: str | None) -> None:
     with st.container(border=True):
         st.markdown(f"#### {name}")
         photo_column, input_column, verdict_column = st.columns([3, 3, 4])
-        photo_column.image(prediction.photo, caption=f"Your photo, upright ({prediction.photo.width} × {prediction.photo.height})")
+        photo_column.image(
+            prediction.photo, caption=f"Your photo, upright ({prediction.photo.width} × {prediction.photo.height})"
+        )
         size = prediction.pixels.shape[0]
         input_column.image(
             enlarge(prediction.pixels, max(1, 384 // size)),
@@ -92,7 +99,9 @@ def result_card_ui(index: int, name: str, prediction, true_label: str | None) ->
                 st.warning(f"🤔 **{prediction.verdict}**")
             else:
                 st.success(f"{icon} **{prediction.verdict}**")
-            st.plotly_chart(probability_figure(prediction.dog_probability), key=f"chart_{index}", config={"displayModeBar": False})
+            st.plotly_chart(
+                probability_figure(prediction.dog_probability), key=f"chart_{index}", config={"displayModeBar": False}
+            )
             if true_label:
                 st.caption(f"True label: **{true_label}**")
             st.caption(f"Classified in {prediction.seconds * 1000:.0f} ms")

@@ -1,4 +1,5 @@
 """Widgets and cached loaders shared by the pages (this file is not a page itself)."""
+
 from __future__ import annotations
 
 from pathlib import Path

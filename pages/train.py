@@ -1,4 +1,5 @@
 """Train page: train a convnet in the background and watch its accuracy and loss curves grow."""
+
 import hmac
 import os
 from datetime import datetime
@@ -15,7 +16,12 @@ from catdog.photos import load_photo
 from catdog.runs import list_runs
 from pages.common import MODEL_KEY
 
-PHOTOS_PER_CLASS = {"100 (small data: watch it overfit)": 100, "250": 250, "500": 500, "all (1,000 in the shared set)": None}
+PHOTOS_PER_CLASS = {
+    "100 (small data: watch it overfit)": 100,
+    "250": 250,
+    "500": 500,
+    "all (1,000 in the shared set)": None,
+}
 
 
 def training_setting() -> tuple[str, str]:
@@ -58,7 +64,12 @@ def dataset_ui() -> Path:
             "or point `CATDOG_DATA_DIR` at a folder that holds one."
         )
         st.stop()
-    root = st.selectbox("Dataset", datasets, key="dataset", format_func=lambda p: str(p.relative_to(DATA_DIR)) if p != DATA_DIR else p.name)
+    root = st.selectbox(
+        "Dataset",
+        datasets,
+        key="dataset",
+        format_func=lambda p: str(p.relative_to(DATA_DIR)) if p != DATA_DIR else p.name,
+    )
     dataset = find_dataset(root)
     counts = pd.DataFrame(dataset.counts()).T
     counts["total"] = counts.sum(axis=1)
@@ -75,19 +86,33 @@ def options_ui() -> tuple[TrainConfig, str]:
     left, middle, right = st.columns(3)
     epochs = left.slider("Epochs", 1, 60, 15, key="epochs")
     per_class = middle.selectbox("Training photos per class", list(PHOTOS_PER_CLASS), index=3, key="per_class")
-    augment = right.toggle("Data augmentation", value=True, key="augment", help="Random flips, turns, zooms and shifts of each training photo")
-    learning_rate = left.select_slider("Learning rate", [3e-4, 1e-3, 3e-3, 1e-2], value=defaults.learning_rate, key="learning_rate")
+    augment = right.toggle(
+        "Data augmentation",
+        value=True,
+        key="augment",
+        help="Random flips, turns, zooms and shifts of each training photo",
+    )
+    learning_rate = left.select_slider(
+        "Learning rate", [3e-4, 1e-3, 3e-3, 1e-2], value=defaults.learning_rate, key="learning_rate"
+    )
     with st.expander("Advanced"):
         a, b, c = st.columns(3)
-        image_size = a.select_slider("Image size (pixels)", [64, 96, 128, 160], value=defaults.image_size, key="image_size")
+        image_size = a.select_slider(
+            "Image size (pixels)", [64, 96, 128, 160], value=defaults.image_size, key="image_size"
+        )
         width = b.select_slider("Filters in the first layer", [8, 16, 32, 48], value=defaults.width, key="width")
         batch_size = c.select_slider("Batch size", [16, 32, 64], value=defaults.batch_size, key="batch_size")
     limit = PHOTOS_PER_CLASS[per_class]
     suggested = f"{'aug' if augment else 'noaug'}-{limit or 'all'}pc-{datetime.now():%m%d-%H%M}"
     name = middle.text_input("Run name", value=suggested, key="run_name")
     config = TrainConfig(
-        image_size=image_size, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate,
-        augment=augment, limit_per_class=limit, width=width,
+        image_size=image_size,
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        augment=augment,
+        limit_per_class=limit,
+        width=width,
     )
     return config, name
 
@@ -103,7 +128,9 @@ def job_panel_ui() -> None:
     else:
         left = job.seconds_left
         eta = f" · about {left:.0f} s left" if left is not None and job.running else ""
-        st.progress(job.progress, text=f"Epoch {job.epoch}/{job.config.epochs} · batch {job.batch}/{job.batches_per_epoch}{eta}")
+        st.progress(
+            job.progress, text=f"Epoch {job.epoch}/{job.config.epochs} · batch {job.batch}/{job.batches_per_epoch}{eta}"
+        )
     best = job.best_val_accuracy
     a, b, c = st.columns(3)
     a.metric("Status", job.status)
@@ -141,17 +168,25 @@ def past_runs_ui() -> None:
     job = current_job()
     rows = [
         {
-            "name": r["name"], "date": r.get("created", "")[:16].replace("T", " "),
+            "name": r["name"],
+            "date": r.get("created", "")[:16].replace("T", " "),
             "augmentation": "on" if r.get("config", {}).get("augment") else "off",
             "photos/class": r.get("config", {}).get("limit_per_class") or "all",
-            "epochs": r.get("epochs_run"), "best val. accuracy": r.get("validation_accuracy"),
+            "epochs": r.get("epochs_run"),
+            "best val. accuracy": r.get("validation_accuracy"),
             "seconds": r.get("seconds"),
-            "status": "interrupted" if r.get("status") in ("preparing", "training") and not (job and job.running and job.name == r["name"]) else r.get("status", "finished"),
+            "status": "interrupted"
+            if r.get("status") in ("preparing", "training") and not (job and job.running and job.name == r["name"])
+            else r.get("status", "finished"),
         }
         for r in runs
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, key="runs_table",
-                 column_config={"best val. accuracy": st.column_config.NumberColumn(format="percent")})
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        key="runs_table",
+        column_config={"best val. accuracy": st.column_config.NumberColumn(format="percent")},
+    )
     names = [r["name"] for r in runs]
     chosen = st.multiselect("Compare runs on one chart", names, default=names[:2], key="compare")
     if chosen:
