@@ -37,7 +37,7 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--data", type=Path, required=True, help="folder with train/ and validation/ (or Kaggle's cat.N.jpg)"
     )
-    train.add_argument("--out", type=Path, required=True, help="where to save, e.g. models/mine.keras")
+    train.add_argument("--out", type=_keras_path, required=True, help="where to save, e.g. models/mine.keras")
     train.add_argument("--epochs", type=_positive_int, default=defaults.epochs)
     train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=defaults.augment)
     train.add_argument("--limit", type=_positive_int, default=None, help="first N training photos per class")
@@ -124,6 +124,13 @@ def evaluate_command(args: argparse.Namespace) -> int:
     for path in report["unreadable"]:
         print(f"  {path}")
     return 0
+
+
+def _keras_path(text: str) -> Path:
+    if not text.endswith(".keras"):
+        example = f"{Path(text).stem or 'model'}.keras"
+        raise argparse.ArgumentTypeError(f"must end in .keras (Keras's format), e.g. {example}")
+    return Path(text)
 
 
 def _positive_int(text: str) -> int:

@@ -107,7 +107,7 @@ def decode_photos(items: list[tuple[Path, int]], image_size: int, workers: int =
 
     def decode(item: tuple[Path, int]) -> np.ndarray | str:
         try:
-            return model_input(load_photo(item[0], max_side=4 * image_size), image_size)
+            return model_input(load_photo(item[0]), image_size)  # the same steps as classifying one photo
         except PhotoError as error:
             return str(error)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from pathlib import Path
 
 import keras
@@ -70,30 +69,15 @@ def input_size(model: keras.Model) -> int:
 
 
 def predict_dog_probability(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
-    """Dog probabilities (n,) for pixels (n, size, size, 3) uint8."""
-    call = _compiled_calls.get(model)
-    if call is None:
-        call = _compiled_calls[model] = _compile_call(model)
-    chunks = [call(pixels[i : i + 64]) for i in range(0, len(pixels), 64)]
-    return (
-        np.concatenate([np.asarray(c, dtype=np.float32).reshape(-1) for c in chunks])
-        if chunks
-        else np.zeros(0, np.float32)
-    )
+    """Dog probabilities (n,) for pixels (n, size, size, 3) uint8.
 
-
-_compiled_calls: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def _compile_call(model: keras.Model):
-    """A traced inference function: far less overhead per photo than model.predict."""
-    import tensorflow as tf
-
-    @tf.function(reduce_retracing=True)
-    def call(pixels):
-        return model(pixels, training=False)
-
-    return call
+    predict_on_batch reuses one traced function per model: about 5 ms for one photo here,
+    against 50 ms for model.predict.
+    """
+    chunks = [model.predict_on_batch(pixels[i : i + 64]) for i in range(0, len(pixels), 64)]
+    if not chunks:
+        return np.zeros(0, np.float32)
+    return np.concatenate([np.asarray(c, np.float32).reshape(-1) for c in chunks])
 
 
 def _conv_bn(x, filters: int, strides: int = 1):

@@ -17,6 +17,8 @@ MAX_SIDE = 1024
 # panorama that would take gigabytes of memory). 100 MP admits any phone or camera photo.
 MAX_PIXELS = 100_000_000
 
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow warns past this and refuses past twice this
+
 PhotoSource = str | Path | bytes | BinaryIO
 
 
@@ -36,7 +38,7 @@ def load_photo(source: PhotoSource, max_side: int = MAX_SIDE) -> Image.Image:
         raise PhotoError("the file is empty")
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked just below
             image = Image.open(io.BytesIO(data))
             width, height = image.size
             if width * height > MAX_PIXELS:
@@ -50,7 +52,7 @@ def load_photo(source: PhotoSource, max_side: int = MAX_SIDE) -> Image.Image:
             image = ImageOps.exif_transpose(image)
     except PhotoError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
         raise PhotoError("the image is too large to open safely") from None
     except Image.UnidentifiedImageError:
         raise PhotoError("this is not an image we can read") from None
@@ -77,6 +79,8 @@ def _read_bytes(source: PhotoSource) -> bytes:
             raise PhotoError("the file does not exist") from None
         except IsADirectoryError:
             raise PhotoError("this is a folder, not a photo") from None
+        except (OSError, ValueError) as error:
+            raise PhotoError(f"the file could not be read ({error})") from None
     if hasattr(source, "getvalue"):  # BytesIO, Streamlit's UploadedFile
         return source.getvalue()
     return source.read()

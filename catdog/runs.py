@@ -25,10 +25,16 @@ def read_metadata(model_path: str | Path) -> dict:
 def write_json_atomically(data: dict, path: str | Path) -> None:
     """Write to a temporary file and rename it: a reader never sees half a file."""
     path = Path(path)
+    text = json.dumps(data, indent=2)  # fails here, before anything is written, if data is not JSON
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", dir=path.parent, prefix=".saving-", suffix=".json", delete=False) as f:
-        json.dump(data, f, indent=2)
-    os.replace(f.name, path)
+        scratch = Path(f.name)
+        try:
+            f.write(text)
+        except OSError:
+            scratch.unlink(missing_ok=True)
+            raise
+    os.replace(scratch, path)
 
 
 def list_models(models_dir: str | Path) -> list[Path]:

@@ -3,6 +3,7 @@
 The shared dataset lives beside the repository (../shared/data/cats_vs_dogs_small) and is
 read-only; tests copy a few dozen of its photos into temporary folders and write nothing else.
 """
+
 from __future__ import annotations
 
 import os
@@ -44,8 +45,14 @@ def copy_photos(shared: Path, split: str, class_folder: str, count: int, dest: P
     return copies
 
 
-def build_dataset(shared: Path, root: Path, train: int = 12, validation: int = 6, test: int = 4,
-                  class_folders: tuple[str, ...] = ("cats", "dogs")) -> Path:
+def build_dataset(
+    shared: Path,
+    root: Path,
+    train: int = 12,
+    validation: int = 6,
+    test: int = 4,
+    class_folders: tuple[str, ...] = ("cats", "dogs"),
+) -> Path:
     """A SPLIT/cats, SPLIT/dogs folder with the given number of photos per class (0 skips a split)."""
     for split, count in (("train", train), ("validation", validation), ("test", test)):
         if count:
@@ -92,6 +99,19 @@ def make_dataset(shared_data: Path):
 
 
 @pytest.fixture
+def copy_shared(shared_data: Path):
+    """copy_photos bound to the shared photos: copy_shared(split, class_folder, count, dest)."""
+    return lambda split, class_folder, count, dest: copy_photos(shared_data, split, class_folder, count, dest)
+
+
+@pytest.fixture
 def not_a_photo():
     """write_not_a_photo(path): a text file posing as a photo."""
     return write_not_a_photo
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Keras 3 on NumPy 2 warns on every tensor it converts; it says nothing about catdog.
+    config.addinivalue_line(
+        "filterwarnings", "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+    )

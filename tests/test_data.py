@@ -1,4 +1,5 @@
 """catdog.data: finding labelled photos on disk (split folders or Kaggle's flat folder) and decoding them."""
+
 from __future__ import annotations
 
 from pathlib import Path

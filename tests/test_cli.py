@@ -1,0 +1,254 @@
+"""The command line: `python -m catdog predict|train|evaluate`, mostly called in-process through main()."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from catdog.cli import main
+from catdog.predict import Classifier
+from catdog.runs import read_metadata
+
+REPO = Path(__file__).resolve().parents[1]
+PREDICTION_LINE = re.compile(r"^.+: (cat|dog), \d+\.\d% dog$")
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model) -> Path:
+    return tiny_model[0]
+
+
+@pytest.fixture(scope="module")
+def photos(shared_data) -> list[Path]:
+    return [
+        shared_data / "test" / "cats" / "cat.4501.jpg",
+        shared_data / "test" / "dogs" / "dog.4501.jpg",
+        shared_data / "test" / "dogs" / "dog.4502.jpg",
+    ]
+
+
+# --- predict --------------------------------------------------------------------------------------
+
+
+def test_predict_prints_one_line_per_photo_with_label_and_dog_percentage(model, photos, capsys):
+    code = main(["predict", "--model", str(model), *map(str, photos)])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert len(lines) == len(photos)
+    for line, photo in zip(lines, photos):
+        assert PREDICTION_LINE.match(line), line
+        assert line.startswith(f"{photo}: ")
+        label, percent = re.search(r": (cat|dog), ([\d.]+)% dog$", line).groups()
+        assert label == ("dog" if float(percent) > 50 else "cat")
+
+
+def test_predict_json_gives_one_object_per_line_matching_the_classifier(model, photos, capsys):
+    code = main(["predict", "--json", "--model", str(model), *map(str, photos)])
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 0
+    assert [record["path"] for record in records] == [str(p) for p in photos]
+    classifier = Classifier.load(model)
+    for record, photo in zip(records, photos):
+        assert set(record) == {"path", "dog_probability", "label"}
+        assert 0.0 <= record["dog_probability"] <= 1.0
+        assert record["label"] == ("dog" if record["dog_probability"] > 0.5 else "cat")
+        assert record["dog_probability"] == pytest.approx(classifier.classify(photo).dog_probability, abs=1e-4)
+
+
+def test_predict_reports_an_unreadable_photo_carries_on_and_exits_1(model, photos, tmp_path, not_a_photo, capsys):
+    bad = not_a_photo(tmp_path / "holiday.jpg")
+    code = main(["predict", "--model", str(model), str(photos[0]), str(bad), str(photos[1])])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert len(lines) == 3
+    assert PREDICTION_LINE.match(lines[0]) and PREDICTION_LINE.match(lines[2])
+    assert lines[1].startswith(f"{bad}: error: ")
+    assert "not an image" in lines[1]
+
+
+def test_predict_json_reports_unreadable_photos_as_path_and_error(model, photos, tmp_path, not_a_photo, capsys):
+    bad = not_a_photo(tmp_path / "notes.jpg")
+    missing = tmp_path / "gone.jpg"
+    code = main(["predict", "--json", "--model", str(model), str(bad), str(photos[0]), str(missing), str(tmp_path)])
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 1
+    assert [r["path"] for r in records] == [str(bad), str(photos[0]), str(missing), str(tmp_path)]
+    assert set(records[0]) == {"path", "error"} and "not an image" in records[0]["error"]
+    assert set(records[1]) == {"path", "dog_probability", "label"}
+    assert "does not exist" in records[2]["error"]
+    assert "folder" in records[3]["error"]
+
+
+def test_predict_with_a_missing_model_exits_2_and_says_so(tmp_path, photos, capsys):
+    code = main(["predict", "--model", str(tmp_path / "nope.keras"), str(photos[0])])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "no model at" in captured.err and "nope.keras" in captured.err
+    assert captured.out == ""
+
+
+def test_python_dash_m_catdog_predict_json_works_as_a_program(model, photos):
+    result = subprocess.run(
+        [sys.executable, "-m", "catdog", "predict", "--json", "--model", str(model), str(photos[1])],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert len(records) == 1
+    assert records[0]["path"] == str(photos[1])
+    assert records[0]["label"] in ("cat", "dog")
+
+
+def test_python_dash_m_catdog_help_names_the_three_commands():
+    result = subprocess.run(
+        [sys.executable, "-m", "catdog", "--help"], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0
+    for command in ("predict", "train", "evaluate"):
+        assert command in result.stdout
+
+
+# --- bad arguments ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "argv, complaint",
+    [
+        ([], "required"),
+        (["predict"], "PHOTO"),
+        (["train", "--data", "d", "--out", "m.keras", "--epochs", "0"], "at least 1"),
+        (["train", "--data", "d", "--out", "m.keras", "--limit", "-3"], "at least 1"),
+        (["train", "--data", "d", "--out", "m.keras", "--image-size", "big"], "invalid"),
+        (["train", "--data", "d", "--out", "m.keras", "--precision", "float8"], "invalid choice"),
+        (["train", "--out", "m.keras"], "--data"),
+        (["evaluate", "--model", "m.keras"], "--data"),
+        (["classify", "cat.jpg"], "invalid choice"),
+    ],
+    ids=[
+        "no-command",
+        "predict-without-photos",
+        "zero-epochs",
+        "negative-limit",
+        "image-size-not-a-number",
+        "unknown-precision",
+        "train-without-data",
+        "evaluate-without-data",
+        "unknown-command",
+    ],
+)
+def test_bad_arguments_exit_2_with_a_usage_message(argv, complaint, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage:" in err
+    assert complaint in err
+
+
+# --- evaluate -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def labelled_folder(tmp_path, copy_shared, not_a_photo):
+    """DIR/cats with 3 photos and a text file posing as one, DIR/dogs with 2 photos."""
+    folder = tmp_path / "labelled"
+    copy_shared("test", "cats", 3, folder / "cats")
+    copy_shared("test", "dogs", 2, folder / "dogs")
+    bad = not_a_photo(folder / "cats" / "cat.9999.jpg")
+    return folder, bad
+
+
+def test_evaluate_json_gives_accuracy_count_confusion_and_unreadable_files(model, labelled_folder, capsys):
+    folder, bad = labelled_folder
+    code = main(["evaluate", "--data", str(folder), "--model", str(model), "--json"])
+    lines = capsys.readouterr().out.splitlines()
+    assert code == 0
+    assert len(lines) == 1
+    report = json.loads(lines[0])
+    assert report["n"] == 5
+    confusion = report["confusion"]
+    assert len(confusion) == 2 and all(len(row) == 2 for row in confusion)
+    assert sum(map(sum, confusion)) == report["n"]
+    assert [sum(row) for row in confusion] == [3, 2]  # rows are the true classes: 3 cats, 2 dogs
+    assert report["accuracy"] == pytest.approx((confusion[0][0] + confusion[1][1]) / 5)
+    assert report["unreadable"] == [str(bad)]
+
+
+def test_evaluate_prints_a_readable_table(model, labelled_folder, capsys):
+    folder, bad = labelled_folder
+    code = main(["evaluate", "--data", str(folder), "--model", str(model)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert re.search(r"^accuracy [01]\.\d{4} on 5 photos", out, re.MULTILINE)
+    assert "said cat" in out and "said dog" in out
+    assert "unreadable: 1" in out
+    assert str(bad) in out
+
+
+def test_evaluate_a_folder_without_readable_photos_exits_2(model, tmp_path, capsys):
+    (tmp_path / "cats").mkdir()
+    code = main(["evaluate", "--data", str(tmp_path), "--model", str(model), "--json"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "no readable photos" in captured.err
+    assert captured.out == ""
+
+
+def test_evaluate_with_a_missing_model_exits_2(tmp_path, labelled_folder, capsys):
+    folder, _ = labelled_folder
+    code = main(["evaluate", "--data", str(folder), "--model", str(tmp_path / "missing.keras")])
+    assert code == 2
+    assert "no model at" in capsys.readouterr().err
+
+
+# --- train --------------------------------------------------------------------------------------------
+
+
+def test_train_with_tiny_settings_saves_a_model_and_says_where(tmp_path, make_dataset, not_a_photo, capsys):
+    data = make_dataset(tmp_path / "data", train=8, validation=3, test=2)
+    bad = not_a_photo(data / "train" / "dogs" / "dog.0.jpg")
+    out = tmp_path / "models" / "cli.keras"
+    # --batch-size 4: with one epoch of a single batch, catdog's learning-rate schedule fails
+    # (see test_training.py::test_one_epoch_on_fewer_photos_than_a_batch_still_trains).
+    argv = ["train", "--data", str(data), "--out", str(out), "--image-size", "32", "--width", "8"]
+    argv += ["--epochs", "1", "--limit", "8", "--batch-size", "4"]
+
+    code = main(argv)
+
+    out_text = capsys.readouterr().out
+    assert code == 0
+    assert f"saved {out} and {out.with_suffix('.json')}" in out_text
+    assert f"skipped {bad}: " in out_text
+    assert re.search(r"best validation accuracy [\d.]+ at epoch 1, test accuracy [\d.]+", out_text)
+    assert out.is_file()
+    metadata = read_metadata(out)
+    assert metadata["command"] == "python -m catdog " + " ".join(argv)
+    assert metadata["config"]["image_size"] == 32 and metadata["config"]["limit_per_class"] == 8
+    assert metadata["train_photos"] == 15  # the first 8 files per class, one of them a text file
+    assert [path for path, _ in metadata["unreadable"]] == [str(bad)]
+
+
+def test_train_with_a_missing_data_folder_exits_2_with_an_error(tmp_path, capsys):
+    out = tmp_path / "never.keras"
+    code = main(["train", "--data", str(tmp_path / "nowhere"), "--out", str(out), "--epochs", "1"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.err.startswith("error: ")
+    assert "nowhere" in captured.err and "not a folder" in captured.err
+    assert not out.exists()
+
+
+def test_train_on_a_folder_that_is_not_a_dataset_exits_2(tmp_path, capsys):
+    (tmp_path / "holiday").mkdir()
+    (tmp_path / "holiday" / "beach.jpg").write_bytes(b"")
+    code = main(["train", "--data", str(tmp_path / "holiday"), "--out", str(tmp_path / "m.keras")])
+    assert code == 2
+    assert "cat.N.jpg" in capsys.readouterr().err
