@@ -46,7 +46,9 @@ def load_photo(source: PhotoSource, max_side: int = MAX_SIDE) -> Image.Image:
                     f"the image is too large ({width}×{height} pixels, over {MAX_PIXELS // 1_000_000} megapixels)"
                 )
             if image.format == "JPEG":
-                image.draft("RGB", (max_side, max_side))  # decode at 1/2, 1/4 or 1/8 scale
+                # Decode at 1/2, 1/4 or 1/8 scale, keeping at least max_side / 2 pixels a side:
+                # a 12 MP photo decodes at 1008 × 756, four times faster than at 2016 × 1512.
+                image.draft("RGB", (max_side // 2, max_side // 2))
             image.seek(0)  # first frame of an animation
             image.load()
             image = ImageOps.exif_transpose(image)

@@ -107,8 +107,8 @@ def result_card_ui(index: int, name: str, prediction, true_label: str | None) ->
             st.caption(f"Classified in {prediction.seconds * 1000:.0f} ms")
 
 
-def how_it_works_ui(image_size: int | None) -> None:
-    size = f"{image_size} × {image_size}" if image_size else "a small square of"
+def how_it_works_ui(image_size: int) -> None:
+    size = f"{image_size} × {image_size}"
     with st.expander("How does this work?"):
         st.markdown(
             f"""
@@ -133,10 +133,11 @@ st.write("Upload one or more photos of a pet and see what the convnet sees and d
 sources = photo_sources_ui()
 if not sources:
     st.info("Upload a photo (or several) to start.")
-    how_it_works_ui(None)
+classifier = current_classifier()  # on a first visit, loads while the visitor picks a photo
+if not sources:
+    how_it_works_ui(classifier.image_size)
     st.stop()
 
-classifier = current_classifier()
 results = classify_all(sources, classifier)
 for name, result, _ in results:
     if isinstance(result, str):

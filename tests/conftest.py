@@ -11,6 +11,7 @@ import re
 import shutil
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -115,3 +116,81 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "filterwarnings", "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
     )
+
+
+# --- the Streamlit app under streamlit.testing.v1.AppTest ------------------------------------------
+
+
+@pytest.fixture
+def app_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Empty data and models folders in tmp, seen by the pages as CATDOG_DATA_DIR and CATDOG_MODELS_DIR.
+
+    catdog.config reads the environment once, at import; AppTest runs the app in this process,
+    and its page scripts re-run `from catdog.config import ...` on every run, so patching the
+    module attributes is enough for them. pages/common.py is an ordinary module imported once,
+    so its own MODELS_DIR is patched too. Also: no training job from an earlier test, the
+    CATDOG_TRAINING variables unset, and st.cache_data cleared (the Classify page caches the
+    list of test photos it finds under the data folder). Afterwards a job a test left running
+    is stopped and waited for, so no training thread outlives its test.
+    """
+    import streamlit as st
+
+    import catdog.config
+    import catdog.jobs
+    import pages.common
+
+    data_dir, models_dir = tmp_path / "data", tmp_path / "models"
+    data_dir.mkdir()
+    models_dir.mkdir()
+    monkeypatch.setattr(catdog.config, "DATA_DIR", data_dir)
+    monkeypatch.setattr(catdog.config, "MODELS_DIR", models_dir)
+    monkeypatch.setattr(pages.common, "MODELS_DIR", models_dir)
+    monkeypatch.setattr(catdog.jobs, "_current", None)
+    for variable in ("CATDOG_TRAINING", "CATDOG_TRAINING_PASSWORD"):
+        monkeypatch.delenv(variable, raising=False)
+    _run_app_as_a_server_does(monkeypatch)
+    st.cache_data.clear()
+    yield SimpleNamespace(data=data_dir, models=models_dir)
+    job = catdog.jobs.current_job()
+    if job is not None and job.running:
+        job.stop()
+        job.wait(120)
+    st.cache_data.clear()
+
+
+def _run_app_as_a_server_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run app.py (and its st.navigation) on every AppTest run, as a server does after its first run.
+
+    Streamlit decides once per process whether an app uses the legacy `pages/` folder (multipage
+    apps "v1"): true when a folder named pages/ sits beside the main script, until a script calls
+    st.navigation. AppTest forgets that decision before every run, and catdog's pages live in
+    pages/, so each AppTest run after switch_page() would run pages/train.py alone, without
+    app.py's sidebar model picker. Keeping the flag off restores the server's behaviour.
+    """
+    import streamlit.testing.v1.app_test as app_test
+    from streamlit.runtime.pages_manager import PagesManager
+
+    class NavigationPagesManager(PagesManager):
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "uses_pages_directory", False)
+    monkeypatch.setattr(app_test, "PagesManager", NavigationPagesManager)
+
+
+@pytest.fixture
+def open_app(app_dirs):
+    """open_app(page=None, secrets=None): an AppTest of app.py, run once, then switched to `page` and run."""
+    from streamlit.testing.v1 import AppTest
+
+    def open_(page: str | None = None, secrets: dict | None = None):
+        at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
+        at.secrets.update(secrets or {})
+        at.run()
+        if page is not None:
+            at.switch_page(page)
+            at.run()
+        return at
+
+    return open_
