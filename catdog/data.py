@@ -63,21 +63,21 @@ def labelled_photos(folder: str | Path) -> list[tuple[Path, int]]:
 
 
 def list_datasets(data_dir: str | Path) -> list[Path]:
-    """Dataset folders directly under data_dir or one level deeper (data/cats_vs_dogs_small)."""
+    """Dataset folders at data_dir or up to two levels below it (data/cats_vs_dogs_small)."""
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
         return []
-    found = []
-    for candidate in sorted(
-        [data_dir, *_subfolders(data_dir), *(g for d in _subfolders(data_dir) for g in _subfolders(d))]
-    ):
+    children = _subfolders(data_dir)
+    found: list[Path] = []
+    for candidate in [data_dir, *children, *(g for child in children for g in _subfolders(child))]:
+        if any(candidate.is_relative_to(dataset) for dataset in found):
+            continue  # a split folder inside a dataset already found
         try:
             find_dataset(candidate)
         except DatasetError:
             continue
-        if not any(candidate.is_relative_to(f) and candidate != f for f in found):
-            found.append(candidate)
-    return found
+        found.append(candidate)
+    return sorted(found)
 
 
 def limit_per_class(items: list[tuple[Path, int]], limit: int | None) -> list[tuple[Path, int]]:
