@@ -21,7 +21,7 @@ import urllib.request
 
 from bench.common import REPO, SHARED_DATA, phone_jpeg
 
-VERDICT = re.compile(r"(Dog|Cat) — \d+% sure|Not sure")
+VERDICT = re.compile(r"(Dog|Cat) — (over )?\d+% sure|Not sure")
 
 
 def warm_server(repeats: int) -> None:

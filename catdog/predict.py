@@ -29,13 +29,12 @@ class Prediction:
 
 
 def verdict(dog_probability: float) -> str:
-    """'Dog — 88% sure', 'Cat — 81% sure', or 'Not sure (54% dog)' near the middle."""
+    """'Dog — 88% sure', 'Cat — over 99% sure', or 'Not sure (54% dog)' near the middle."""
     low, high = UNSURE_BAND
     if low < dog_probability < high:
         return f"Not sure ({dog_probability:.0%} dog)"
-    if dog_probability >= 0.5:
-        return f"Dog — {dog_probability:.0%} sure"
-    return f"Cat — {1 - dog_probability:.0%} sure"
+    label, sure = ("Dog", dog_probability) if dog_probability >= 0.5 else ("Cat", 1 - dog_probability)
+    return f"{label} — {'over 99%' if sure > 0.99 else f'{sure:.0%}'} sure"
 
 
 @dataclass
@@ -50,7 +49,9 @@ class Classifier:
     @classmethod
     def load(cls, path: str | Path) -> Classifier:
         model = load_model(path)
-        return cls(model, Path(path), input_size(model), read_metadata(path))
+        size = input_size(model)
+        predict_dog_probability(model, np.zeros((1, size, size, 3), np.uint8))  # trace now, not on a visitor's photo
+        return cls(model, Path(path), size, read_metadata(path))
 
     def classify(self, source: PhotoSource) -> Prediction:
         """Raises PhotoError for anything that is not a readable photo."""

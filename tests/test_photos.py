@@ -388,8 +388,8 @@ def test_model_input_of_a_loaded_shared_photo(shared_data: Path):
         (0.41, "Not sure (41% dog)"),
         (0.6, "Dog — 60% sure"),  # the unsure band is open at both ends
         (0.4, "Cat — 60% sure"),
-        (1.0, "Dog — 100% sure"),
-        (0.0, "Cat — 100% sure"),
+        (1.0, "Dog — over 99% sure"),
+        (0.0, "Cat — over 99% sure"),
     ],
 )
 def test_the_verdict_reads_like_a_person_would_say_it(probability, words):
