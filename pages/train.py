@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from PIL import ImageOps
 
 from catdog.charts import training_figure
 from catdog.config import DATA_DIR, MODELS_DIR, TrainConfig
@@ -77,7 +78,8 @@ def dataset_ui() -> Path:
     count_column.dataframe(counts, key="dataset_counts")
     samples = limit_per_class(dataset.splits["train"], 4)
     with sample_column:
-        st.image([load_photo(p, max_side=160) for p, _ in samples], caption=[p.name for p, _ in samples], width=110)
+        squares = [ImageOps.fit(load_photo(p, max_side=256), (160, 160)) for p, _ in samples]
+        st.image(squares, caption=[p.name for p, _ in samples], width=110)
     return root
 
 
@@ -104,7 +106,7 @@ def options_ui() -> tuple[TrainConfig, str]:
         batch_size = c.select_slider("Batch size", [16, 32, 64], value=defaults.batch_size, key="batch_size")
     limit = PHOTOS_PER_CLASS[per_class]
     suggested = f"{'aug' if augment else 'noaug'}-{limit or 'all'}pc-{datetime.now():%m%d-%H%M}"
-    name = middle.text_input("Run name", value=suggested, key="run_name")
+    name = middle.text_input("Run name", placeholder=suggested, key="run_name") or suggested
     config = TrainConfig(
         image_size=image_size,
         epochs=epochs,
