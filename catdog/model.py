@@ -11,34 +11,38 @@ from keras import layers
 from catdog.config import TrainConfig
 
 
-def build_model(config: TrainConfig) -> keras.Model:
+def build_model(config: TrainConfig, precision: str = "float32") -> keras.Model:
     """A small residual convnet with batch normalisation and global pooling.
 
     A strided stem at 1/2 of the input, then three stages at 1/4, 1/8 and 1/16, each two 3×3
     convolutions with a shortcut; plain (not separable) convolutions, which use a CPU's
-    matrix units best.
+    matrix units best. Every layer gets its name and dtype here rather than from Keras's
+    global state, which Streamlit resets (keras.backend.clear_session) after each page run,
+    even while a model is being built in a training thread.
     """
+    dtype = "mixed_bfloat16" if precision == "bfloat16" else "float32"
     size, width = config.image_size, config.width
     inputs = keras.Input((size, size, 3), dtype="uint8", name="pixels")  # (batch, size, size, 3)
-    x = layers.Rescaling(1 / 255)(inputs)
-    x = _conv_bn(x, width, strides=2)  # (batch, size/2, size/2, width)
-    for filters in (2 * width, 4 * width, 8 * width):
-        x = _residual_block(x, filters)
-    x = layers.GlobalAveragePooling2D()(x)
-    x = layers.Dropout(config.dropout)(x)
+    x = layers.Rescaling(1 / 255, dtype=dtype, name="scale")(inputs)
+    x = _conv_bn(x, width, "stem", dtype, strides=2)  # (batch, size/2, size/2, width)
+    for stage, filters in enumerate((2 * width, 4 * width, 8 * width), start=1):
+        x = _residual_block(x, filters, f"stage{stage}", dtype)
+    x = layers.GlobalAveragePooling2D(dtype=dtype, name="pool")(x)  # (batch, 8 * width)
+    x = layers.Dropout(config.dropout, seed=config.seed, dtype=dtype, name="dropout")(x)
     outputs = layers.Dense(1, activation="sigmoid", dtype="float32", name="dog_probability")(x)
     return keras.Model(inputs, outputs, name="catdog_convnet")
 
 
 def augmentation(config: TrainConfig) -> keras.Sequential:
     """Random changes to training photos only; a cat turned or zoomed is still a cat."""
+    seed = config.seed
     return keras.Sequential(
         [
-            layers.RandomFlip("horizontal"),
-            layers.RandomRotation(0.1, fill_mode="reflect"),
-            layers.RandomZoom((-0.2, 0.2), fill_mode="reflect"),
-            layers.RandomTranslation(0.1, 0.1, fill_mode="reflect"),
-            layers.RandomContrast(0.2),
+            layers.RandomFlip("horizontal", seed=seed, name="flip"),
+            layers.RandomRotation(0.1, fill_mode="reflect", seed=seed + 1, name="rotate"),
+            layers.RandomZoom((-0.2, 0.2), fill_mode="reflect", seed=seed + 2, name="zoom"),
+            layers.RandomTranslation(0.1, 0.1, fill_mode="reflect", seed=seed + 3, name="shift"),
+            layers.RandomContrast(0.2, seed=seed + 4, name="contrast"),
         ],
         name="augmentation",
     )
@@ -53,10 +57,6 @@ def choose_precision(requested: str = "auto") -> str:
     except OSError:
         return "float32"
     return "bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "float32"
-
-
-def set_precision(precision: str) -> None:
-    keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
 
 
 def load_model(path: str | Path) -> keras.Model:
@@ -80,18 +80,19 @@ def predict_dog_probability(model: keras.Model, pixels: np.ndarray) -> np.ndarra
     return np.concatenate([np.asarray(c, np.float32).reshape(-1) for c in chunks])
 
 
-def _conv_bn(x, filters: int, strides: int = 1):
-    x = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
-    return layers.Activation("relu")(x)
+def _conv_bn(x, filters: int, name: str, dtype: str, strides: int = 1):
+    x = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False, dtype=dtype, name=f"{name}_conv")(x)
+    x = layers.BatchNormalization(dtype=dtype, name=f"{name}_bn")(x)
+    return layers.Activation("relu", dtype=dtype, name=f"{name}_relu")(x)
 
 
-def _residual_block(x, filters: int):
+def _residual_block(x, filters: int, name: str, dtype: str):
     """Halve the resolution, then two 3×3 convolutions with a 1×1 projection as shortcut."""
-    x = layers.MaxPooling2D(2)(x)
-    shortcut = layers.Conv2D(filters, 1, use_bias=False)(x)
-    shortcut = layers.BatchNormalization()(shortcut)
-    x = _conv_bn(x, filters)
-    x = layers.Conv2D(filters, 3, padding="same", use_bias=False)(x)
-    x = layers.BatchNormalization()(x)
-    return layers.Activation("relu")(layers.add([x, shortcut]))
+    x = layers.MaxPooling2D(2, dtype=dtype, name=f"{name}_pool")(x)
+    shortcut = layers.Conv2D(filters, 1, use_bias=False, dtype=dtype, name=f"{name}_shortcut")(x)
+    shortcut = layers.BatchNormalization(dtype=dtype, name=f"{name}_shortcut_bn")(shortcut)
+    x = _conv_bn(x, filters, f"{name}_a", dtype)
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, dtype=dtype, name=f"{name}_b_conv")(x)
+    x = layers.BatchNormalization(dtype=dtype, name=f"{name}_b_bn")(x)
+    x = layers.add([x, shortcut], dtype=dtype, name=f"{name}_add")
+    return layers.Activation("relu", dtype=dtype, name=f"{name}_relu")(x)

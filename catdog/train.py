@@ -28,7 +28,6 @@ from catdog.model import (
     build_model,
     choose_precision,
     predict_dog_probability,
-    set_precision,
 )
 from catdog.runs import metadata_path, write_json_atomically
 
@@ -106,7 +105,6 @@ def train(
             raise DatasetError(f"the {split} split of {dataset.root} has no {' or '.join(missing)} photos")
 
     precision = choose_precision(config.precision)
-    set_precision(precision)
     keras.utils.set_random_seed(config.seed)
     train_photos = decode_photos(train_items, config.image_size)
     val_photos = decode_photos(val_items, config.image_size)
@@ -114,7 +112,7 @@ def train(
         if len(np.unique(photos.labels)) < len(CLASS_NAMES):
             raise DatasetError(f"the {split} split of {dataset.root} has too few readable photos of each class")
 
-    model = build_model(config)
+    model = build_model(config, precision)
     steps_per_epoch = math.ceil(len(train_photos.labels) / config.batch_size)
     model.compile(
         optimizer=keras.optimizers.AdamW(
@@ -134,7 +132,6 @@ def train(
     )
     # Saved in float32 without optimizer state: the file is a third of the size, and runs at
     # full speed on CPUs with no bfloat16 arithmetic.
-    set_precision("float32")
     weights = epoch_log.best_weights or model.get_weights()
     model = build_model(config)
     model.set_weights(weights)
