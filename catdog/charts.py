@@ -43,6 +43,7 @@ def training_figure(runs: dict[str, dict], metric: str) -> go.Figure:
     val_<metric> and <metric>; batch records carry a fractional "epoch" and <metric>.
     """
     figure = go.Figure()
+    lowest = 0.4  # accuracy axis: from 40% (or lower, if a run went there) to 100%
     for i, (name, run) in enumerate(runs.items()):
         colour = RUN_COLOURS[i % len(RUN_COLOURS)]
         train_points = run.get("batches") or run.get("epochs", [])
@@ -61,9 +62,10 @@ def training_figure(runs: dict[str, dict], metric: str) -> go.Figure:
             mode="lines+markers",
             line={"color": colour, "width": 3},
         )
+        lowest = min([lowest] + [y for trace in figure.data[-2:] for y in trace.y])
     figure.update_xaxes(title_text="epoch", rangemode="tozero")
     figure.update_yaxes(
-        title_text=metric, **({"range": [0.4, 1.0]} if metric == "accuracy" else {"rangemode": "tozero"})
+        title_text=metric, **({"range": [lowest - 0.02, 1.01]} if metric == "accuracy" else {"rangemode": "tozero"})
     )
     figure.update_layout(
         height=360,

@@ -1,6 +1,9 @@
 """Train page: train a convnet in the background and watch its accuracy and loss curves grow."""
 
+import base64
 import hmac
+import html
+import io
 import os
 from datetime import datetime
 from pathlib import Path
@@ -77,10 +80,25 @@ def dataset_ui() -> Path:
     count_column, sample_column = st.columns([1, 2])
     count_column.dataframe(counts, key="dataset_counts")
     samples = limit_per_class(dataset.splits["train"], 4)
-    with sample_column:
-        squares = [ImageOps.fit(load_photo(p, max_side=256), (160, 160)) for p, _ in samples]
-        st.image(squares, caption=[p.name for p, _ in samples], width=110)
+    sample_column.html(sample_grid_html(tuple(p for p, _ in samples)))
     return root
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def sample_grid_html(paths: tuple[Path, ...]) -> str:
+    """Square thumbnails inlined as data URLs: they survive the live panel's reruns every second,
+    which make Streamlit drop the media files of st.image drawn outside that fragment."""
+    cells = []
+    for path in paths:
+        thumbnail = io.BytesIO()
+        ImageOps.fit(load_photo(path, max_side=256), (110, 110)).save(thumbnail, "JPEG", quality=85)
+        data = base64.b64encode(thumbnail.getvalue()).decode()
+        cells.append(
+            f'<figure style="margin:0;text-align:center"><img src="data:image/jpeg;base64,{data}" width="110" '
+            f'height="110" style="border-radius:6px" alt="{html.escape(path.name)}">'
+            f'<figcaption style="font-size:0.8rem;color:#666">{html.escape(path.name)}</figcaption></figure>'
+        )
+    return f'<div style="display:flex;flex-wrap:wrap;gap:8px">{"".join(cells)}</div>'
 
 
 def options_ui() -> tuple[TrainConfig, str]:
