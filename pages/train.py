@@ -175,8 +175,11 @@ def finished_job_ui() -> None:
     job = current_job()
     if job is None or job.running or not job.out_path.is_file():
         return
-    if st.button(f"Use “{job.name}” to classify", key="use_model", type="primary"):
-        st.session_state[MODEL_KEY] = str(job.out_path)
+    # The picker's state can only change before the sidebar is drawn: in the click's callback.
+    use = {MODEL_KEY: str(job.out_path)}
+    if st.button(
+        f"Use “{job.name}” to classify", key="use_model", type="primary", on_click=st.session_state.update, args=(use,)
+    ):
         st.switch_page("pages/classify.py")
 
 

@@ -7,6 +7,7 @@ the one run started from the page trains on 24 photos at 64 × 64 pixels for two
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -48,6 +49,13 @@ def write_run(models_dir: Path, name: str, created: str, val_accuracy: list[floa
         "history": history,
     }
     metadata_path(models_dir / f"{name}.keras").write_text(json.dumps(record))
+
+
+def runs_table(at):
+    """The past-runs table (AppTest does not expose st.dataframe keys: it is the one with a "name" column)."""
+    tables = [frame.value for frame in at.dataframe if "name" in frame.value.columns]
+    assert len(tables) == 1, f"{len(tables)} past-runs tables"
+    return tables[0]
 
 
 def chart_trace_names(chart) -> list[str]:
@@ -141,44 +149,73 @@ def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(op
     at.run()
     assert not at.exception
     assert any(subheader.value == "Run “page-run”" for subheader in at.subheader)
-    print("DEBUG", at._tree, [ (d.key, d.value) for d in at.dataframe], at.exception, list(app_dirs.models.iterdir()))
-    runs = at.dataframe(key="runs_table").value
+    runs = runs_table(at)
     assert list(runs["name"]) == ["page-run"]
     assert runs.loc[0, "status"] == "finished" and runs.loc[0, "epochs"] == 2
     assert runs.loc[0, "photos/class"] == 100 and runs.loc[0, "augmentation"] == "off"
     assert any(option.startswith("page-run") for option in at.sidebar.selectbox(key="model_path").options)
 
-    button(at, "use_model").click()
+    assert button(at, "use_model") is not None
+
+
+@pytest.fixture
+def finished_job(app_dirs, dataset, tiny_model, monkeypatch) -> jobs.TrainingJob:
+    """The server's last job, finished: the session's tiny model saved as models/fresh.keras (no training)."""
+    model_path, metadata = tiny_model
+    job = jobs.TrainingJob(TrainConfig(**metadata["config"]), dataset, app_dirs.models / "fresh.keras")
+    shutil.copyfile(model_path, job.out_path)
+    shutil.copyfile(metadata_path(model_path), metadata_path(job.out_path))
+    job.status, job.metadata = "finished", metadata
+    monkeypatch.setattr(jobs, "_current", job)
+    return job
+
+
+def test_use_switches_to_the_classify_page_with_the_new_model(open_app, finished_job):
+    at = open_app(TRAIN_PAGE)
+    assert at.session_state["model_path"] != str(finished_job.out_path)
+    use = button(at, "use_model")
+    assert use is not None and use.label == "Use “fresh” to classify"
+    use.click()
+    at.run()
+    assert not at.exception, at.exception[0].message
+    assert at.session_state["model_path"] == str(finished_job.out_path)
+    assert at.title[0].value == "🐾 Cat or dog?"  # it took us to the Classify page
+    assert at.sidebar.selectbox(key="model_path").value == str(finished_job.out_path)
+
+
+@pytest.fixture
+def running_job(app_dirs, dataset, monkeypatch) -> jobs.TrainingJob:
+    """A run the server reports as training, one batch into 200 epochs; its thread never starts (no CPU spent).
+
+    Stopping a real run is tested in test_jobs.py; here only the page's side matters.
+    """
+    config = TrainConfig(image_size=32, width=8, epochs=200, limit_per_class=12, batch_size=8)
+    job = jobs.TrainingJob(config, dataset, app_dirs.models / "long-run.keras")
+    job.on_train_begin(batches_per_epoch=3)
+    job.on_batch_end(1, 1, {"accuracy": 0.5, "loss": 0.69})
+    monkeypatch.setattr(jobs, "_current", job)
+    yield job
+    job.status = "stopped"  # so that nothing waits for the thread that never ran
+
+
+def test_a_second_start_while_a_run_trains_is_refused_and_the_page_can_stop_the_first(open_app, app_dirs, running_job):
+    at = open_app(TRAIN_PAGE)
+    assert not at.exception
+    assert any(subheader.value == "Run “long-run”" for subheader in at.subheader)
+    button(at, "start").click()
     at.run()
     assert not at.exception
-    assert at.session_state["model_path"] == str(job.out_path)
-    assert at.title[0].value == "🐾 Cat or dog?"  # it took us to the Classify page
-    assert at.sidebar.selectbox(key="model_path").value == str(job.out_path)
+    warnings = [warning.value for warning in at.warning if "Only one run at a time" in warning.value]
+    assert len(warnings) == 1 and "“long-run” is still training" in warnings[0]
+    assert jobs.current_job() is running_job  # the running job was left alone, and nothing else started
+    assert list(app_dirs.models.iterdir()) == []
 
-
-def test_a_second_start_while_a_run_trains_is_refused_and_stop_ends_the_first(open_app, app_dirs, dataset):
-    config = TrainConfig(image_size=32, width=8, epochs=200, limit_per_class=12, batch_size=8, augment=False)
-    running = jobs.start_job(config, dataset, app_dirs.models, "long run")
-    try:
-        at = open_app(TRAIN_PAGE)
-        button(at, "start").click()
-        at.run()
-        assert not at.exception
-        warnings = [warning.value for warning in at.warning if "Only one run at a time" in warning.value]
-        assert len(warnings) == 1 and "long-run" in warnings[0]
-        assert jobs.current_job() is running  # the running job was left alone
-
-        stop = button(at, "stop")
-        assert stop is not None  # the live panel offers to stop the run
-        stop.click()
-        at.run()
-        running.wait(120)
-    finally:
-        running.stop()
-        running.wait(120)
-    assert running.status == "stopped"
-    assert len(running.epochs) < config.epochs
-    assert running.out_path.is_file()
+    stop = button(at, "stop")
+    assert stop is not None  # the live panel offers to stop the run
+    stop.click()
+    at.run()
+    assert not at.exception
+    assert running_job._stop.is_set()  # the run is asked to end after its current batch
 
 
 # --- past runs ---------------------------------------------------------------------------------------
@@ -189,7 +226,7 @@ def test_two_past_runs_are_listed_and_compared_on_two_charts(open_app, app_dirs,
     write_run(app_dirs.models, "beta", "2026-01-02T10:00:00+00:00", [0.58, 0.70])
     at = open_app(TRAIN_PAGE)
     assert not at.exception
-    runs = at.dataframe(key="runs_table").value
+    runs = runs_table(at)
     assert list(runs["name"]) == ["beta", "alpha"]  # newest first
     assert list(runs["epochs"]) == [2, 3]
     assert list(runs["best val. accuracy"]) == [0.70, 0.64]
@@ -209,5 +246,5 @@ def test_two_past_runs_are_listed_and_compared_on_two_charts(open_app, app_dirs,
 def test_a_run_that_never_finished_is_listed_as_interrupted(open_app, app_dirs, dataset):
     write_run(app_dirs.models, "crashed", "2026-01-01T10:00:00+00:00", [0.55], status="training")
     at = open_app(TRAIN_PAGE)
-    runs = at.dataframe(key="runs_table").value
+    runs = runs_table(at)
     assert runs.set_index("name").loc["crashed", "status"] == "interrupted"

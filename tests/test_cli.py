@@ -44,7 +44,8 @@ def test_predict_prints_one_line_per_photo_with_label_and_dog_percentage(model, 
         assert PREDICTION_LINE.match(line), line
         assert line.startswith(f"{photo}: ")
         label, percent = re.search(r": (cat|dog), ([\d.]+)% dog$", line).groups()
-        assert label == ("dog" if float(percent) > 50 else "cat")
+        if abs(float(percent) - 50) > 0.05:  # a rounded 50.0% may be either side
+            assert label == ("dog" if float(percent) > 50 else "cat")
 
 
 def test_predict_json_gives_one_object_per_line_matching_the_classifier(model, photos, capsys):
