@@ -34,6 +34,7 @@ def write_json_atomically(data: dict, path: str | Path) -> None:
         except OSError:
             scratch.unlink(missing_ok=True)
             raise
+    scratch.chmod(0o644)  # temporary files are private; a saved run is not
     os.replace(scratch, path)
 
 
