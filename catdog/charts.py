@@ -25,14 +25,12 @@ def probability_figure(dog_probability: float) -> go.Figure:
             hoverinfo="skip",
         )
     )
-    figure.add_vline(
-        x=0.5, line_dash="dash", line_width=2, line_color="#212529", annotation_text="50%", annotation_position="top"
-    )
+    figure.add_vline(x=0.5, line_dash="dash", line_width=2, line_color="#212529")
     figure.update_xaxes(
         range=[-0.01, 1.01], tickformat=".0%", tickvals=[0, 0.25, 0.5, 0.75, 1], title_text="← cat          dog →"
     )
     figure.update_yaxes(showticklabels=False)
-    figure.update_layout(height=170, margin={"l": 10, "r": 10, "t": 30, "b": 40}, showlegend=False)
+    figure.update_layout(height=150, margin={"l": 20, "r": 30, "t": 10, "b": 40}, showlegend=False)
     return figure
 
 

@@ -40,7 +40,7 @@ class TrainingJob:
         self.batches_per_epoch = 0
         self.created = datetime.now(UTC).isoformat(timespec="seconds")
         self.started = time.monotonic()
-        self.training_started: float | None = None
+        self._first_batch: tuple[float, float] | None = None  # (time, progress) when it ended
         self.finished: float | None = None
         self.metadata: dict = {}
         self._stop = threading.Event()
@@ -64,10 +64,11 @@ class TrainingJob:
 
     @property
     def seconds_left(self) -> float | None:
-        if self.training_started is None or self.progress <= 0:
+        """Extrapolated from the batches after the first, which also traces the model."""
+        if self._first_batch is None or self.progress <= self._first_batch[1]:
             return None
-        elapsed = time.monotonic() - self.training_started
-        return elapsed * (1 - self.progress) / self.progress
+        at, progress = self._first_batch
+        return (time.monotonic() - at) * (1 - self.progress) / (self.progress - progress)
 
     @property
     def best_val_accuracy(self) -> float | None:
@@ -99,11 +100,12 @@ class TrainingJob:
 
     def on_train_begin(self, batches_per_epoch: int) -> None:
         self.batches_per_epoch = batches_per_epoch
-        self.training_started = time.monotonic()
         self.status = "training"
 
     def on_batch_end(self, epoch: int, batch: int, logs: dict) -> None:
         self.epoch, self.batch = epoch, batch
+        if self._first_batch is None:
+            self._first_batch = (time.monotonic(), self.progress)
         point = {"epoch": round(epoch - 1 + batch / max(1, self.batches_per_epoch), 3)}
         point.update({k: round(v, 4) for k, v in logs.items() if k in ("accuracy", "loss")})
         self.batches.append(point)

@@ -1,0 +1,464 @@
+"""End-to-end browser tests: a real Streamlit server, driven by headless Chromium through Playwright.
+
+The server runs `streamlit run app.py` on a free local port with CATDOG_DATA_DIR pointing at a
+small dataset copied from the shared photos and CATDOG_MODELS_DIR at an empty temporary folder,
+so nothing is written into the repository except screenshots in tests/artifacts/ (gitignored).
+Only 127.0.0.1 is ever contacted.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+REPO = Path(__file__).resolve().parents[1]
+ARTIFACTS = REPO / "tests" / "artifacts"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+DATASET_NAME = "browser_pets"  # the folder under CATDOG_DATA_DIR; the Train page lists it by this name
+DATASET_COUNTS = {"train": 30, "validation": 10, "test": 4}  # photos per class
+
+# Timeouts, in milliseconds for Playwright and seconds for Python. The machine is small and busy:
+# the first classification imports TensorFlow and loads the model inside the server.
+PAGE_TIMEOUT_MS = 60_000
+VERDICT_TIMEOUT_MS = 120_000
+SERVER_START_S = 60
+TRAINING_S = 150
+
+VERDICT = re.compile(r"(Dog|Cat) — (over )?\d+% sure|Not sure \(\d+% dog\)")
+UPRIGHT_CAPTION = re.compile(r"Your photo, upright \((\d+) × (\d+)\)")
+MODEL_SEES_CAPTION = re.compile(r"What the model sees: (\d+) × (\d+) pixels, enlarged")
+ORIENTATION = 0x0112  # the EXIF tag
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+def _missing_browser(reason: str) -> None:
+    """No browser here: a skip on a developer's machine, a failure on CI (which must run these)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the browser tests")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing_browser("the playwright package is not installed")
+    if not CHROMIUM.is_file():
+        _missing_browser(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().strip() == b"ok"
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+@pytest.fixture(scope="module")
+def app_server(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
+    """(base URL, models folder) of `streamlit run app.py` on a free port, stopped at teardown."""
+    from conftest import build_dataset
+
+    root = tmp_path_factory.mktemp("browser_app")
+    data_dir, models_dir = root / "data", root / "models"
+    models_dir.mkdir()
+    build_dataset(shared_data, data_dir / DATASET_NAME, **DATASET_COUNTS)
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {
+        **os.environ,
+        "CATDOG_DATA_DIR": str(data_dir),
+        "CATDOG_MODELS_DIR": str(models_dir),
+        "CATDOG_TRAINING": "on",
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+    }
+    command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    command += ["--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    log_path = root / "streamlit.log"
+    with open(log_path, "wb") as log:
+        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + SERVER_START_S
+        while not _healthy(url):
+            if server.poll() is not None:
+                pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not answer {url}/_stcore/health in {SERVER_START_S} s")
+            time.sleep(0.5)
+        yield url, models_dir
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=10)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        (ARTIFACTS / "streamlit-server.log").write_bytes(log_path.read_bytes())  # for a failure's post-mortem
+
+
+@pytest.fixture
+def page(browser, app_server):
+    """A fresh browser context (a new visitor, so a new Streamlit session) on a 1400×1000 window."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(PAGE_TIMEOUT_MS)
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def app_url(app_server) -> str:
+    return app_server[0]
+
+
+@pytest.fixture(scope="module")
+def phone_photo(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 12-megapixel JPEG stored on its side with EXIF Orientation 6, as phones save photos.
+
+    Upright it is a 4000×3000 landscape photo of a dog; the stored pixels are 3000×4000 (turned
+    90° counter-clockwise), and Orientation=6 tells a viewer to turn them 90° clockwise.
+    """
+    source = sorted((shared_data / "test" / "dogs").glob("*.jpg"))[0]
+    upright = Image.open(source).convert("RGB").resize((4000, 3000), Image.Resampling.BICUBIC)
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6
+    path = tmp_path_factory.mktemp("phone") / "IMG_20240601_phone.jpg"
+    upright.transpose(Image.Transpose.ROTATE_90).save(path, quality=90, exif=exif)
+
+    stored = Image.open(path)
+    assert stored.size == (3000, 4000), "the stored pixels are portrait"
+    shown = ImageOps.exif_transpose(stored).reduce(8)
+    assert shown.size == (500, 375), "a viewer applying EXIF shows a landscape photo"
+    difference = np.abs(np.asarray(shown, float) - np.asarray(upright.reduce(8), float)).mean()
+    assert difference < 12, f"EXIF turns the photo upright (mean difference {difference:.1f} of 255)"
+    return path
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def expect(target):
+    """Playwright's expect, imported late so that a missing playwright package skips rather than errors."""
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect(target)
+
+
+def screenshot(page, name: str) -> Path:
+    """A full-page PNG in tests/artifacts/, once the script run is over and the fonts (emoji too) are in.
+
+    Streamlit scrolls inside <main>, not the document, so Playwright's full_page alone only
+    captures the window: grow the window to the content first.
+    """
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    wait_until_idle(page)
+    page.evaluate("() => document.fonts.ready.then(() => true)")
+    path = ARTIFACTS / f"{name}.png"
+    window = page.viewport_size
+    content = page.evaluate(
+        "() => { const main = document.querySelector('[data-testid=\"stMain\"]');"
+        " return main ? main.scrollHeight : document.documentElement.scrollHeight; }"
+    )
+    page.set_viewport_size({"width": window["width"], "height": max(window["height"], min(content, 8000))})
+    page.wait_for_timeout(600)  # let Plotly and the images lay out at the new size
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(window)
+    return path
+
+
+def wait_until_idle(page, timeout_ms: int = PAGE_TIMEOUT_MS) -> None:
+    """Wait until the script run that a widget change started has finished."""
+    page.wait_for_timeout(300)  # the rerun request may not have reached the server yet
+    page.wait_for_function(
+        "() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+        " return app && app.dataset.testScriptState === 'notRunning'; }",
+        timeout=timeout_ms,
+    )
+
+
+def open_app(page, url: str) -> None:
+    page.goto(url)
+    page.get_by_role("heading", name=re.compile("Cat or dog")).wait_for()
+    page.get_by_text("Upload a photo (or several) to start.").wait_for()
+
+
+def upload(page, files) -> None:
+    # The Streamlit file_uploader's hidden <input type="file">; the camera toggle is left alone.
+    page.set_input_files('[data-testid="stFileUploader"] input[type="file"]', files)
+
+
+def result_card(page, name: str):
+    """The bordered card of one classified photo: the innermost block holding its heading."""
+    heading = page.get_by_role("heading", name=name, exact=True)
+    heading.wait_for(timeout=VERDICT_TIMEOUT_MS)
+    return page.locator('[data-testid="stVerticalBlock"]').filter(has=heading).last
+
+
+def check_result_card(card) -> dict:
+    """Verdict, chart, two loaded images and their captions; returns the parsed sizes."""
+    card.get_by_text(VERDICT).first.wait_for(timeout=VERDICT_TIMEOUT_MS)
+    card.locator('[data-testid="stPlotlyChart"], .js-plotly-plot').first.wait_for()
+    images = card.locator('[data-testid="stImage"] img')
+    images.nth(1).wait_for()
+    assert images.count() >= 2, "the upright photo and the model's input are both shown"
+    for index in range(images.count()):
+        images.nth(index).scroll_into_view_if_needed()
+        loaded = images.nth(index).evaluate("img => img.complete && img.naturalWidth > 0")
+        assert loaded, f"image {index} of the card is broken"
+    card_text = card.inner_text()
+    upright = UPRIGHT_CAPTION.search(card_text)
+    sees = MODEL_SEES_CAPTION.search(card_text)
+    assert upright, f"no 'Your photo, upright (W × H)' caption in: {card_text!r}"
+    assert sees, f"no 'What the model sees: N × N pixels, enlarged' caption in: {card_text!r}"
+    assert sees.group(1) == sees.group(2), "the model's input is square"
+    return {
+        "verdict": VERDICT.search(card_text).group(0),
+        "upright": (int(upright.group(1)), int(upright.group(2))),
+        "model_input": int(sees.group(1)),
+    }
+
+
+def grid_rows(table) -> list[list[str]]:
+    """The cells of a st.dataframe, read from the accessible table that the grid keeps in its canvas."""
+    table.locator("table tbody tr").first.wait_for(state="attached")
+    return table.evaluate(
+        "el => [...el.querySelectorAll('table tr')].map(row =>"
+        " [...row.querySelectorAll('th, td')].map(cell => cell.textContent.trim()))"
+    )
+
+
+def sample_photos(page):
+    """The Train page's sample thumbnails (st.html figures, or st.image as the page once drew them)."""
+    return page.get_by_test_id("stMain").locator('[data-testid="stHtml"] img, [data-testid="stImage"] img')
+
+
+def check_sample_photos(page) -> None:
+    """Eight loaded thumbnails, four of each class, each named in its caption."""
+    samples = sample_photos(page)
+    samples.nth(7).wait_for(state="attached")
+    assert samples.count() == 8, "four sample photos of each class"
+    assert samples.evaluate_all("imgs => imgs.every(img => img.complete && img.naturalWidth > 0)"), "none broken"
+    captions = page.get_by_test_id("stMain").locator('figcaption, [data-testid="stImageCaption"]').all_inner_texts()
+    assert sum(c.startswith("cat") for c in captions) == 4 and sum(c.startswith("dog") for c in captions) == 4
+
+
+def shared_photos(shared_data: Path, split: str, class_folder: str, count: int) -> list[Path]:
+    """Paths straight into the read-only shared folder: the browser reads them, nothing is copied."""
+    return sorted((shared_data / split / class_folder).glob("*.jpg"))[:count]
+
+
+def set_slider(page, label: str, keys: list[str], expected: str) -> None:
+    """Move a st.slider / st.select_slider with the keyboard, then check the value it shows."""
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text=label)
+    thumb = slider.locator('input[type="range"], [role="slider"]').first
+    thumb.focus()
+    for key in keys:
+        page.keyboard.press(key)
+    slider.get_by_test_id("stSliderThumbValue").filter(has_text=re.compile(rf"^{re.escape(expected)}$")).wait_for()
+    wait_until_idle(page)
+
+
+def choose_small_training_options(page, epochs: int) -> None:
+    """Epochs, 100 photos per class, and (under Advanced) 64-pixel images, 8 filters, batches of 16."""
+    set_slider(page, "Epochs", ["Home"] + ["ArrowRight"] * (epochs - 1), str(epochs))
+    chooser = page.locator('[data-testid="stSelectbox"]').filter(has_text="Training photos per class")
+    chooser.click()
+    page.get_by_role("option", name=re.compile(r"^100 \(small data")).click()
+    wait_until_idle(page)
+    assert chooser.locator("input").input_value().startswith("100 (small data")
+    page.locator('[data-testid="stExpander"]').filter(has_text="Advanced").locator("summary").click()
+    set_slider(page, "Image size (pixels)", ["ArrowLeft", "ArrowLeft"], "64")  # 128 → 96 → 64
+    set_slider(page, "Filters in the first layer", ["ArrowLeft", "ArrowLeft"], "8")  # 32 → 16 → 8
+    set_slider(page, "Batch size", ["Home"], "16")  # 60 photos: 4 batches an epoch, so 4 points each
+
+
+def go_to_train_page(page, url: str) -> None:
+    open_app(page, url)
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Train")).click()
+    page.get_by_role("heading", name=re.compile("Train a convnet")).wait_for()
+    page.get_by_role("heading", name="New run").wait_for()
+    expect(page).to_have_url(re.compile(r"/train$"))
+
+
+# --------------------------------------------------------------------------- the Classify page
+
+
+def test_a_visitor_uploads_a_sideways_12_megapixel_phone_photo_and_sees_it_upright_with_a_verdict(
+    page, app_url, phone_photo
+):
+    open_app(page, app_url)
+    upload(page, phone_photo)
+
+    card = result_card(page, phone_photo.name)
+    result = check_result_card(card)
+    width, height = result["upright"]
+    assert width > height, f"EXIF Orientation was applied: the upright photo is landscape, not {width} × {height}"
+    assert max(width, height) <= 1024, "a 12 MP photo is shown at a page-friendly size"
+    assert abs(width / height - 4 / 3) < 0.01
+    page.get_by_role("heading", name=phone_photo.name, exact=True).scroll_into_view_if_needed()
+    screenshot(page, "classify-phone-photo")
+
+
+def test_a_text_file_named_like_a_photo_gets_a_clear_error_and_the_page_keeps_working(
+    page, app_url, not_a_photo, tmp_path, shared_data
+):
+    open_app(page, app_url)
+    upload(page, not_a_photo(tmp_path / "notes.jpg"))
+    error = page.locator('[data-testid="stAlert"]').filter(has_text="notes.jpg")
+    error.wait_for(timeout=VERDICT_TIMEOUT_MS)
+    assert "not an image we can read" in error.inner_text()
+    assert page.get_by_text(VERDICT).count() == 0
+    screenshot(page, "classify-not-a-photo")
+
+    cat = shared_photos(shared_data, "test", "cats", 1)[0]
+    upload(page, cat)
+    check_result_card(result_card(page, cat.name))
+    assert "not an image we can read" in error.inner_text(), "the bad file is still listed with its error"
+    screenshot(page, "classify-not-a-photo-then-a-photo")
+
+
+def test_several_photos_at_once_give_a_results_table_that_downloads_as_csv(page, app_url, shared_data):
+    photos = shared_photos(shared_data, "test", "cats", 2) + shared_photos(shared_data, "test", "dogs", 1)
+    open_app(page, app_url)
+    upload(page, photos)
+
+    for photo in photos:
+        check_result_card(result_card(page, photo.name))
+    table = page.locator('[data-testid="stDataFrame"]')
+    table.wait_for()
+    rows = grid_rows(table)
+    assert rows[0][:4] == ["file", "verdict", "dog probability", "time (ms)"], rows
+    assert sorted(row[0] for row in rows[1:]) == sorted(p.name for p in photos)
+    assert all(VERDICT.fullmatch(row[1]) for row in rows[1:]), rows
+
+    button = page.get_by_role("button", name="Download as CSV").last  # the app's button, not the grid's icon
+    with page.expect_download() as download:
+        button.click()
+    text = Path(download.value.path()).read_text()
+    records = list(csv.DictReader(io.StringIO(text)))
+    assert download.value.suggested_filename == "catdog-results.csv"
+    assert [r["file"] for r in records] == [p.name for p in photos]
+    assert all(0 <= float(r["dog probability"]) <= 1 for r in records)
+    screenshot(page, "classify-several-photos")
+
+
+# --------------------------------------------------------------------------- the Train page
+
+
+def test_the_train_page_shows_the_dataset_and_takes_small_options(page, app_url):
+    go_to_train_page(page, app_url)
+
+    dataset = page.locator('[data-testid="stSelectbox"]').filter(has_text="Dataset")
+    assert dataset.locator("input").input_value() == DATASET_NAME
+    rows = grid_rows(page.locator('[data-testid="stDataFrame"]').first)
+    assert rows[0][1:] == ["cat", "dog", "total"], rows
+    counts = {row[0]: [int(n) for n in row[1:]] for row in rows[1:]}
+    assert counts == {split: [n, n, 2 * n] for split, n in DATASET_COUNTS.items()}
+    check_sample_photos(page)
+
+    choose_small_training_options(page, epochs=3)
+    screenshot(page, "train-small-options")
+
+
+def test_a_small_training_run_grows_its_curves_and_its_model_then_classifies(page, app_url, shared_data):
+    epochs, name = 3, "browser-tiny"
+    go_to_train_page(page, app_url)
+    choose_small_training_options(page, epochs=epochs)
+    run_name = page.get_by_label("Run name")
+    run_name.fill(name)
+    run_name.press("Enter")
+    wait_until_idle(page)
+    page.get_by_role("button", name="▶ Start training").click()
+    page.get_by_role("heading", name=f"Run “{name}”").wait_for()
+
+    status = page.locator('[data-testid="stMetric"]').filter(has_text="Status").get_by_test_id("stMetricValue")
+    accuracy_chart = page.locator(".st-key-live_accuracy .js-plotly-plot")
+    # Points on the training curve (trace 0). A redraw can briefly leave two copies: take the larger.
+    points_js = "els => Math.max(0, ...els.map(el => (el.data && el.data.length ? el.data[0].x.length : 0)))"
+    final = epochs * 4  # 60 photos in batches of 16: 4 batches an epoch, one point each
+    seen: list[tuple[str, int]] = []  # (status, points) each time either changes
+    shot = False
+    deadline = time.monotonic() + TRAINING_S
+    while True:
+        state = status.inner_text().strip()
+        if state == "failed":
+            problem = page.locator('[data-testid="stAlert"]').all_inner_texts()
+            pytest.fail(f"the training run failed: {problem}")
+        assert state in ("preparing", "training", "finished"), state
+        points = accuracy_chart.evaluate_all(points_js) if accuracy_chart.count() else 0
+        if not seen or (state, points) != seen[-1]:
+            seen.append((state, points))
+        if state == "training" and 2 <= points < final and not shot:  # one point draws no line yet
+            assert page.get_by_text(re.compile(rf"Epoch \d+/{epochs} · batch")).count() == 1
+            screenshot(page, "train-running")
+            check_sample_photos(page)  # still there after many reruns of the live panel
+            shot = True
+        if state == "finished" and points == final:  # the last redraw may lag the status a little
+            break
+        assert time.monotonic() < deadline, f"still {state} after {TRAINING_S} s: {seen}"
+        page.wait_for_timeout(400)
+    ARTIFACTS.joinpath("train-curve-samples.txt").write_text("".join(f"{s} {p}\n" for s, p in seen))
+    partial = [i for i, (state, points) in enumerate(seen) if state == "training" and 0 < points < final]
+    assert partial, f"the curve was seen part-drawn while the run trained: {seen}"
+    assert seen[-1][1] > seen[partial[0]][1], f"and it grew: {seen}"
+
+    use = page.get_by_role("button", name=f"Use “{name}” to classify")
+    use.wait_for()
+    screenshot(page, "train-finished")
+    use.click()
+    classify_heading = page.get_by_role("heading", name=re.compile("Cat or dog"))
+    crash = page.get_by_test_id("stException")
+    classify_heading.or_(crash).first.wait_for()
+    if crash.count():
+        pytest.fail(f"'Use “{name}” to classify' crashed: {crash.first.inner_text()[:400]}")
+    expect(page).to_have_url(re.compile(r"/(classify)?$"))  # Classify is the default page
+    picker = page.get_by_test_id("stSidebar").locator('[data-testid="stSelectbox"]')
+    expect(picker.locator("input")).to_have_value(re.compile(rf"^{name} \(\d+% accuracy\)$"), timeout=PAGE_TIMEOUT_MS)
+
+    dog = shared_photos(shared_data, "test", "dogs", 2)[1]
+    upload(page, dog)
+    result = check_result_card(result_card(page, dog.name))
+    assert result["model_input"] == 64, "the new 64-pixel model classified the photo"
+    screenshot(page, "classify-with-new-model")
