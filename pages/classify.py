@@ -45,17 +45,19 @@ def photo_sources_ui() -> list[tuple[str, object, str | None]]:
 
 
 def classify_all(sources, classifier) -> list[tuple[str, object, str | None]]:
-    """(name, Prediction or error message, true label); results are kept per visitor, per model."""
-    cache = st.session_state.setdefault("predictions", {})
-    results = []
+    """(name, Prediction or error message, true label); kept per visitor for the photos still shown."""
+    previous = st.session_state.get("predictions", {})
+    cache, results = {}, []
     for name, source, true_label in sources:
         key = (str(classifier.path), getattr(source, "file_id", None) or str(source))
-        if key not in cache:
+        if key not in previous:
             try:
-                cache[key] = classifier.classify(source)
+                previous[key] = classifier.classify(source)
             except PhotoError as error:
-                cache[key] = f"{error}."
+                previous[key] = f"{error}."
+        cache[key] = previous[key]
         results.append((name, cache[key], true_label))
+    st.session_state["predictions"] = cache  # photos removed from the uploader are forgotten
     failed = sum(isinstance(r, str) for _, r, _ in results)
     log.info("classified %d photos, %d unreadable", len(results) - failed, failed)
     return results
