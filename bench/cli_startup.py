@@ -46,8 +46,8 @@ def main() -> None:
         f"python -m catdog predict (one photo): median wall {statistics.median(walls):.2f} s over {args.repeats} runs"
     )
     print(
-        f"  import TensorFlow + Keras {median[0]:.2f} s, load model {median[1]:.2f} s, "
-        f"first prediction (traces the model) {median[2]:.2f} s, a second prediction {median[3] * 1000:.0f} ms"
+        f"  import TensorFlow + Keras {median[0]:.2f} s, load model (and trace it) {median[1]:.2f} s, "
+        f"first prediction {median[2]:.2f} s, a second prediction {median[3] * 1000:.0f} ms"
     )
 
 
