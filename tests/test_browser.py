@@ -403,7 +403,7 @@ def test_the_train_page_shows_the_dataset_and_takes_small_options(page, app_url)
 
 
 def test_a_small_training_run_grows_its_curves_and_its_model_then_classifies(page, app_url, shared_data):
-    epochs, name = 3, "browser-tiny"
+    epochs, name = 12, "browser-tiny"  # long enough to be seen mid-run by a panel redrawn every 2 s
     go_to_train_page(page, app_url)
     choose_small_training_options(page, epochs=epochs)
     run_name = page.get_by_label("Run name")
