@@ -66,16 +66,14 @@ def evaluate_folder(model_path: str | Path, folder: str | Path) -> dict:
     """Accuracy, confusion matrix (rows: true cat, dog; columns: said cat, dog) and unreadable files."""
     classifier = Classifier.load(model_path)
     photos = decode_photos(labelled_photos(folder), classifier.image_size)
-    said_dog = predict_dog_probability(classifier.model, photos.pixels) > 0.5
-    is_dog = photos.labels > 0.5
-    confusion = [
-        [int(np.sum(~said_dog & (is_dog == bool(t)))), int(np.sum(said_dog & (is_dog == bool(t))))]
-        for t in range(len(CLASS_NAMES))
-    ]
+    said = (predict_dog_probability(classifier.model, photos.pixels) > 0.5).astype(int)
+    true = photos.labels.astype(int)
+    confusion = np.zeros((len(CLASS_NAMES), len(CLASS_NAMES)), int)
+    np.add.at(confusion, (true, said), 1)  # confusion[true label, said label]
     n = len(photos.labels)
     return {
-        "accuracy": float(np.mean(said_dog == is_dog)) if n else None,
+        "accuracy": float(np.mean(said == true)) if n else None,
         "n": n,
-        "confusion": confusion,
+        "confusion": confusion.tolist(),
         "unreadable": [path for path, _ in photos.unreadable],
     }
