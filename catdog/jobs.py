@@ -1,11 +1,18 @@
-"""A training run in a background thread of the server; pages poll it and never block on it."""
+"""A training run in a child process of the server; pages poll it and never block on it.
+
+A child process rather than a thread: Streamlit clears the Keras session after every script
+run (streamlit/runtime/scriptrunner/script_runner.py, _clean_problem_modules), which empties
+TensorFlow's kernel cache in the whole process, and the Train page reruns every 2 s. A crash or
+an out-of-memory kill of the run also leaves the server standing.
+"""
 
 from __future__ import annotations
 
+import multiprocessing
+import queue
 import re
 import threading
 import time
-import traceback
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,6 +21,8 @@ from catdog.runs import metadata_path, write_json_atomically
 
 _lock = threading.Lock()
 _current: TrainingJob | None = None  # the one job this server process runs or last ran
+# A fresh interpreter for each run: forking a process that has TensorFlow's threads running is unsafe.
+_SPAWN = multiprocessing.get_context("spawn")
 
 
 class JobBusy(RuntimeError):
@@ -21,7 +30,9 @@ class JobBusy(RuntimeError):
 
 
 class TrainingJob:
-    """Thread, status, history and stop flag of one run. Never touches any UI.
+    """Process, status, history and stop flag of one run. Never touches any UI.
+
+    A thread of the server relays what the child process reports to this object's on_* methods.
 
     status goes "preparing" (decoding photos) → "training" → "finished", "stopped" or "failed".
     """
@@ -43,7 +54,8 @@ class TrainingJob:
         self._first_batch: tuple[float, float] | None = None  # (time, progress) when it ended
         self.finished: float | None = None
         self.metadata: dict = {}
-        self._stop = threading.Event()
+        self._stop = _SPAWN.Event()  # shared with the child process
+        self._process = None  # the child process, once started
         self._thread = threading.Thread(target=self._run, name=f"train-{self.name}", daemon=True)
 
     @property
@@ -115,27 +127,84 @@ class TrainingJob:
         write_json_atomically(self.record(), metadata_path(self.out_path))  # a restart loses at most this run
 
     def _run(self) -> None:
-        from catdog.train import (
-            train,  # TensorFlow loads in this thread, not the page's
+        """Start the child process and apply its reports here until it ends."""
+        reports = _SPAWN.Queue()
+        command = f"Train page: {self.config.to_dict()}"
+        process = self._process = _SPAWN.Process(
+            target=_train_and_report,
+            args=(self.config, self.data_dir, self.out_path, reports, self._stop, command),
+            name=f"train-{self.name}",
+            daemon=True,  # ends with the server
         )
-
         try:
-            self.metadata = train(
-                self.config,
-                self.data_dir,
-                self.out_path,
-                listener=self,
-                stop=self._stop,
-                command=f"Train page: {self.config.to_dict()}",
-            )
-            self.status = self.metadata["status"]
+            process.start()
+            self._apply_reports(reports, process)
         except Exception as error:  # noqa: BLE001 -- the job ends with a message; the server and other models carry on
-            self.error = _explain(error)
+            self.error = str(error) if isinstance(error, _RunFailed) else _explain(error)
             self.status = "failed"
-            traceback.print_exc()
             write_json_atomically(self.record(), metadata_path(self.out_path))
         finally:
             self.finished = time.monotonic()
+            if process.is_alive():  # only when this thread failed: the child would train on unwatched
+                self._stop.set()
+                process.join(timeout=30)
+                process.kill()
+            process.join()
+
+    def _apply_reports(self, reports, process) -> None:
+        while True:
+            try:
+                kind, payload = reports.get(timeout=1)
+            except queue.Empty:
+                if process.is_alive():
+                    continue
+                code = process.exitcode
+                raise _RunFailed(
+                    f"The training process ended unexpectedly (exit code {code})"
+                    + (": the server probably ran out of memory." if code == -9 else ".")
+                ) from None
+            if kind == "failed":
+                raise _RunFailed(payload)
+            if kind == "finished":
+                self.metadata = payload
+                # Written again: the child saved it before this thread had applied every report.
+                write_json_atomically(payload, metadata_path(self.out_path))
+                self.status = payload["status"]
+                return
+            getattr(self, kind)(*payload)
+
+
+class _RunFailed(Exception):
+    """The child process reported a failure in a plain sentence, or vanished."""
+
+
+class _Reporter:
+    """The listener inside the child process: forwards each call to the server's TrainingJob."""
+
+    def __init__(self, reports) -> None:
+        self.reports = reports
+
+    def on_train_begin(self, batches_per_epoch: int) -> None:
+        self.reports.put(("on_train_begin", (batches_per_epoch,)))
+
+    def on_batch_end(self, epoch: int, batch: int, logs: dict) -> None:
+        self.reports.put(("on_batch_end", (epoch, batch, logs)))
+
+    def on_epoch_end(self, record: dict) -> None:
+        self.reports.put(("on_epoch_end", (record,)))
+
+
+def _train_and_report(config: TrainConfig, data_dir: Path, out_path: Path, reports, stop, command: str) -> None:
+    """The child process: train, then report the metadata or one plain sentence about the failure."""
+    import traceback
+
+    from catdog.train import train
+
+    try:
+        reports.put(("finished", train(config, data_dir, out_path, _Reporter(reports), stop, command=command)))
+    except Exception as error:  # noqa: BLE001 -- the job ends with a message; the server and other models carry on
+        traceback.print_exc()
+        reports.put(("failed", _explain(error)))
 
 
 def start_job(config: TrainConfig, data_dir: str | Path, models_dir: str | Path, name: str) -> TrainingJob:

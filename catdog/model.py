@@ -37,21 +37,6 @@ def build_model(config: TrainConfig, precision: str = "float32") -> keras.Model:
     return keras.Model(inputs, outputs, name="catdog_convnet")
 
 
-def augmentation(config: TrainConfig) -> keras.Sequential:
-    """Random changes to training photos only; a cat turned or zoomed is still a cat."""
-    seed = config.seed
-    return keras.Sequential(
-        [
-            layers.RandomFlip("horizontal", seed=seed, name="flip"),
-            layers.RandomRotation(0.1, fill_mode="reflect", seed=seed + 1, name="rotate"),
-            layers.RandomZoom((-0.2, 0.2), fill_mode="reflect", seed=seed + 2, name="zoom"),
-            layers.RandomTranslation(0.1, 0.1, fill_mode="reflect", seed=seed + 3, name="shift"),
-            layers.RandomContrast(0.2, seed=seed + 4, name="contrast"),
-        ],
-        name="augmentation",
-    )
-
-
 def choose_precision(requested: str = "auto") -> str:
     """bfloat16 where the CPU has native bfloat16 arithmetic (AVX-512 BF16 or AMX), else float32."""
     if requested != "auto":

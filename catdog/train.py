@@ -24,7 +24,6 @@ from catdog.data import (
     limit_per_class,
 )
 from catdog.model import (
-    augmentation,
     build_model,
     choose_precision,
     predict_dog_probability,
@@ -126,7 +125,8 @@ def train(
         training_batches(train_photos, config),
         validation_data=tf.data.Dataset.from_tensor_slices((val_photos.pixels, val_photos.labels)).batch(64),
         epochs=config.epochs,
-        shuffle=False,  # the batches are already shuffled each epoch
+        steps_per_epoch=steps_per_epoch,
+        shuffle=False,  # the stream is already shuffled
         callbacks=[epoch_log, StopFlag(stop or threading.Event())],
         verbose=verbose,
     )
@@ -177,19 +177,59 @@ def one_cycle_schedule(config: TrainConfig, steps_per_epoch: int) -> keras.optim
 
 
 def training_batches(photos: DecodedPhotos, config: TrainConfig) -> tf.data.Dataset:
-    """Shuffled batches of the decoded photos, augmented on the fly when config.augment is on."""
+    """An endless stream of shuffled batches, augmented on the fly when config.augment is on.
+
+    Endless, so that fit keeps one iterator for the whole run: a fresh iterator each epoch
+    stalled the first batch of most epochs by 6-9 s here (a third of an epoch).
+    """
     batches = (
         tf.data.Dataset.from_tensor_slices((photos.pixels, photos.labels))
         .shuffle(len(photos.labels), seed=config.seed, reshuffle_each_iteration=True)
+        .repeat()
         .batch(config.batch_size)
     )
     if config.augment:
-        augment = augmentation(config)
-        batches = batches.map(
-            lambda x, y: (tf.cast(tf.clip_by_value(augment(tf.cast(x, "float32"), training=True), 0, 255), "uint8"), y),
+        # A fresh pair of seeds for each batch, reproducible from config.seed.
+        seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True).batch(2)
+        batches = tf.data.Dataset.zip(batches, seeds).map(
+            lambda pixels_labels, seed: (augment_batch(pixels_labels[0], seed), pixels_labels[1]),
             num_parallel_calls=tf.data.AUTOTUNE,
         )
     return batches.prefetch(tf.data.AUTOTUNE)
+
+
+def augment_batch(pixels: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
+    """Randomly flip, turn (±36°), zoom (±20%), shift (±10%) and change the contrast (±20%) of each photo.
+
+    The four geometric changes are composed into one affine map per photo and applied in a
+    single resampling pass, with reflected edges. An epoch's augmentation took 1.3 s here,
+    against 2.3 s for one Keras layer per change, on the cores the training step needs too.
+    A cat turned or zoomed is still a cat.
+    """
+    n, size = tf.shape(pixels)[0], tf.cast(tf.shape(pixels)[1], tf.float32)
+    flip, angle, zoom, shift_x, shift_y, contrast = tf.unstack(
+        tf.random.stateless_uniform((6, n), seed, minval=-1.0, maxval=1.0)
+    )
+    flip = tf.where(flip < 0, -1.0, 1.0)
+    angle, zoom, contrast = angle * 0.2 * math.pi, 1 + 0.2 * zoom, 1 + 0.2 * contrast
+    cos, sin = tf.cos(angle) * zoom, tf.sin(angle) * zoom
+    # Each output pixel p reads the input at centre + zoom · rotate · flip · (p - centre) + shift.
+    a0, a1, b0, b1 = cos * flip, -sin, sin * flip, cos
+    centre = (size - 1) / 2
+    a2 = centre + 0.1 * size * shift_x - (a0 + a1) * centre
+    b2 = centre + 0.1 * size * shift_y - (b0 + b1) * centre
+    zeros = tf.zeros_like(a0)
+    warped = tf.raw_ops.ImageProjectiveTransformV3(
+        images=tf.cast(pixels, tf.float32),
+        transforms=tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1),
+        output_shape=tf.shape(pixels)[1:3],
+        fill_value=0.0,
+        interpolation="BILINEAR",
+        fill_mode="REFLECT",
+    )
+    mean = tf.reduce_mean(warped, axis=(1, 2), keepdims=True)
+    contrasted = (warped - mean) * contrast[:, None, None, None] + mean
+    return tf.cast(tf.clip_by_value(contrasted, 0, 255), tf.uint8)
 
 
 def accuracy(model: keras.Model, photos: DecodedPhotos) -> float:

@@ -310,7 +310,7 @@ def choose_small_training_options(page, epochs: int) -> None:
     assert chooser.locator("input").input_value().startswith("100 (small data")
     page.locator('[data-testid="stExpander"]').filter(has_text="Advanced").locator("summary").click()
     set_slider(page, "Image size (pixels)", ["ArrowLeft", "ArrowLeft"], "64")  # 128 → 96 → 64
-    set_slider(page, "Filters in the first layer", ["ArrowLeft", "ArrowLeft"], "8")  # 32 → 16 → 8
+    set_slider(page, "Filters in the first layer", ["ArrowLeft", "ArrowLeft"], "8")  # 24 → 16 → 8
     set_slider(page, "Batch size", ["Home"], "16")  # 60 photos: 4 batches an epoch, so 4 points each
 
 
@@ -403,7 +403,7 @@ def test_the_train_page_shows_the_dataset_and_takes_small_options(page, app_url)
 
 
 def test_a_small_training_run_grows_its_curves_and_its_model_then_classifies(page, app_url, shared_data):
-    epochs, name = 12, "browser-tiny"  # long enough to be seen mid-run by a panel redrawn every 2 s
+    epochs, name = 12, "browser-tiny"  # long enough to be seen mid-run by a panel redrawn every second
     go_to_train_page(page, app_url)
     choose_small_training_options(page, epochs=epochs)
     run_name = page.get_by_label("Run name")

@@ -1,14 +1,16 @@
-"""catdog.jobs: training runs in a background thread, as the Train page starts, watches and stops them.
+"""catdog.jobs: training runs in a child process, as the Train page starts, watches and stops them.
 
 Every run here trains on the session's tiny dataset (12 training photos per class, so three
 batches of 8 an epoch) at 32 × 32 pixels with 8 filters, and every test waits for its job to end:
-no training thread outlives the test that started it.
+no training process outlives the test that started it.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -218,6 +220,23 @@ def test_a_broken_dataset_fails_with_a_plain_message_and_leaves_other_models_alo
     record = read_metadata(job.out_path)
     assert record["status"] == "failed" and record["error"] == job.error and record["history"] == []
     assert {p.name: p.read_bytes() for p in models.iterdir() if p.name != "broken-run.json"} == before
+
+
+def test_a_training_process_killed_midway_fails_the_run_and_the_server_carries_on(tiny_dataset, tmp_path):
+    """What the kernel's out-of-memory killer does to a run too big for the server."""
+    job = start_job(TrainConfig(epochs=50, **TINY), tiny_dataset, tmp_path, "killed")
+    assert wait_until(lambda: job.batches or not job.running), "the run never trained"
+    assert job._process.pid != os.getpid()
+    os.kill(job._process.pid, signal.SIGKILL)
+    job.wait(WAIT)
+    assert job.status == "failed" and not job.running
+    assert job.error == "The training process ended unexpectedly (exit code -9): the server probably ran out of memory."
+    record = read_metadata(job.out_path)
+    assert record["status"] == "failed" and record["error"] == job.error
+    assert not job.out_path.exists()
+    after = start_job(TrainConfig(epochs=1, **TINY), tiny_dataset, tmp_path, "after")  # the next run is allowed
+    after.wait(WAIT)
+    assert after.status == "finished", after.error
 
 
 @pytest.mark.parametrize("precision", ["float32", "bfloat16"])

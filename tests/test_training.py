@@ -18,12 +18,12 @@ import numpy as np
 import pytest
 
 from catdog.config import TrainConfig
-from catdog.data import DatasetError
+from catdog.data import DatasetError, DecodedPhotos
 from catdog.model import build_model, input_size, load_model, predict_dog_probability
 from catdog.photos import load_photo, model_input
 from catdog.predict import Classifier, Prediction
 from catdog.runs import metadata_path, read_metadata, write_json_atomically
-from catdog.train import save_model, train
+from catdog.train import augment_batch, save_model, train, training_batches
 
 TINY = dict(image_size=32, width=8)
 
@@ -301,7 +301,49 @@ def test_a_listener_hears_the_batches_and_epochs_as_they_happen(tmp_path, tiny_d
     assert metadata["epochs_run"] == 2 and metadata["stopped_early"] is False
 
 
-# --- known bugs, kept as expected failures so that a fix shows up as XPASS ----------------------
+# --- augmentation -----------------------------------------------------------------------------
+
+
+def half_dark_photo(size: int = 32) -> np.ndarray:
+    """Black on the left, white on the right: which side is brighter says whether it was flipped."""
+    photo = np.zeros((size, size, 3), np.uint8)
+    photo[:, size // 2 :] = 255
+    return photo
+
+
+def test_augmentation_keeps_shape_and_dtype_and_is_reproducible_from_its_seed():
+    pixels = np.random.default_rng(0).integers(0, 256, (4, 32, 32, 3), dtype=np.uint8)
+    first = augment_batch(pixels, np.array([1, 2])).numpy()
+    assert first.shape == pixels.shape and first.dtype == np.uint8
+    assert np.array_equal(first, augment_batch(pixels, np.array([1, 2])).numpy())
+    assert not np.array_equal(first, augment_batch(pixels, np.array([3, 4])).numpy())
+    assert not np.array_equal(first, pixels)
+
+
+def test_augmentation_of_a_plain_grey_photo_is_still_plain_grey():
+    """Reflected edges and contrast around the photo's own mean add no black corners or colour casts."""
+    grey = np.full((8, 32, 32, 3), 128, np.uint8)
+    assert np.array_equal(augment_batch(grey, np.array([5, 6])).numpy(), grey)
+
+
+def test_augmentation_flips_about_half_the_photos_and_keeps_what_they_show():
+    augmented = augment_batch(np.stack([half_dark_photo()] * 400), np.array([7, 8])).numpy().astype(float)
+    left, right = augmented[:, :, :16].mean(axis=(1, 2, 3)), augmented[:, :, 16:].mean(axis=(1, 2, 3))
+    assert np.all(np.abs(left - right) > 40)  # turned at most 36°, zoomed and shifted a little: still two halves
+    assert 0.4 < np.mean(left > right) < 0.6
+
+
+def test_the_training_stream_augments_each_pass_differently_and_only_when_asked():
+    photos = DecodedPhotos(pixels=half_dark_photo()[None], labels=np.array([1.0], np.float32), unreadable=[])
+    config = TrainConfig(**TINY, batch_size=1)
+    passes = [pixels.numpy()[0] for pixels, _ in training_batches(photos, config).take(3)]
+    assert not np.array_equal(passes[0], passes[1]) and not np.array_equal(passes[1], passes[2])
+    unaugmented = training_batches(photos, dataclasses.replace(config, augment=False))
+    plain = [pixels.numpy()[0] for pixels, _ in unaugmented.take(2)]
+    assert all(np.array_equal(p, photos.pixels[0]) for p in plain)
+
+
+# --- bugs fixed once, kept fixed ---------------------------------------------------------------
 
 
 def test_one_epoch_on_fewer_photos_than_a_batch_still_trains(tmp_path, tiny_dataset):
