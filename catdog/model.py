@@ -21,8 +21,9 @@ def build_model(config: TrainConfig, precision: str = "float32") -> keras.Model:
     A strided stem at 1/2 of the input, then three stages at 1/4, 1/8 and 1/16, each two 3×3
     convolutions with a shortcut; plain (not separable) convolutions, which use a CPU's
     matrix units best. Every layer gets its name and dtype here rather than from Keras's
-    global state, which Streamlit resets (keras.backend.clear_session) after each page run,
-    even while a model is being built in a training thread.
+    global state, which Streamlit resets (keras.backend.clear_session) after each page run:
+    a model built anywhere in a Streamlit server comes out whole. (Train-page runs build
+    theirs in a child process, which Streamlit never resets.)
     """
     dtype = "mixed_bfloat16" if precision == "bfloat16" else "float32"
     size, width = config.image_size, config.width

@@ -89,7 +89,7 @@ def train(
     data_dir: str | Path,
     out_path: str | Path,
     listener: TrainingListener | None = None,
-    stop: threading.Event | None = None,
+    stop: threading.Event | None = None,  # or multiprocessing's Event, from a parent process
     verbose: int = 0,
     command: str = "",
 ) -> dict:
