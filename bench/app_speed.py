@@ -19,7 +19,8 @@ import tempfile
 import time
 import urllib.request
 
-from bench.common import REPO, SHARED_DATA, phone_jpeg
+from bench.common import REPO, launch_chromium, phone_jpeg
+from catdog.config import SHARED_DATASET
 
 VERDICT = re.compile(r"(Dog|Cat) — (over )?\d+% sure|Not sure")
 
@@ -27,7 +28,7 @@ VERDICT = re.compile(r"(Dog|Cat) — (over )?\d+% sure|Not sure")
 def warm_server(repeats: int) -> None:
     from streamlit.testing.v1 import AppTest
 
-    photos = [phone_jpeg(p) for p in sorted((SHARED_DATA / "test" / "dogs").glob("*.jpg"))[: repeats + 1]]
+    photos = [phone_jpeg(p) for p in sorted((SHARED_DATASET / "test" / "dogs").glob("*.jpg"))[: repeats + 1]]
     app = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
     app.run()
     times = []
@@ -51,7 +52,7 @@ def cold_start() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     with tempfile.NamedTemporaryFile(suffix=".jpg") as photo:
-        photo.write(phone_jpeg(SHARED_DATA / "test" / "dogs" / "dog.4501.jpg"))
+        photo.write(phone_jpeg(SHARED_DATASET / "test" / "dogs" / "dog.4501.jpg"))
         photo.flush()
         started = time.perf_counter()
         server = subprocess.Popen(
@@ -80,17 +81,7 @@ def cold_start() -> None:
                     time.sleep(0.1)
             healthy = time.perf_counter()
             with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path="/usr/bin/chromium",
-                    args=[
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-background-networking",
-                        "--disable-component-update",
-                        "--no-first-run",
-                        "--disable-sync",
-                    ],
-                )
+                browser = launch_chromium(p)
                 page = browser.new_page()
                 page.goto(url)
                 page.wait_for_selector('input[type="file"]', state="attached", timeout=120_000)

@@ -1,4 +1,4 @@
-"""Helpers shared by the benchmark scripts: the shared data folder and a made-up phone photo."""
+"""Helpers shared by the benchmark scripts: a made-up phone photo, timing, and Chromium (for the browser tests too)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,17 @@ from pathlib import Path
 from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data" / "cats_vs_dogs_small"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's: apt-get install chromium
+CHROMIUM_ARGS = [
+    "--no-sandbox",  # its sandbox cannot start as root in a container
+    "--disable-gpu",
+    # Contact nothing but the app on 127.0.0.1, and do no first-run work that would skew timings.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-dev-shm-usage",  # a container's small /dev/shm crashes tabs
+]
 
 
 def phone_jpeg(source: Path, size=(4032, 3024), orientation: int = 6) -> bytes:
@@ -36,3 +46,8 @@ def timed(function, repeats: int) -> list[float]:
 
 def median_ms(times: list[float]) -> float:
     return statistics.median(times) * 1000
+
+
+def launch_chromium(playwright):
+    """Headless Debian Chromium, launched the same way for the browser tests and the benchmarks."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)

@@ -12,8 +12,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from bench.common import SHARED_DATA, median_ms, phone_jpeg, timed
-from catdog.config import BUNDLED_MODEL
+from bench.common import median_ms, phone_jpeg, timed
+from catdog.config import BUNDLED_MODEL, SHARED_DATASET
 from catdog.predict import Classifier
 
 
@@ -25,7 +25,7 @@ def main() -> None:
 
     classifier = Classifier.load(args.model)
     size = classifier.image_size
-    photo = phone_jpeg(SHARED_DATA / "test" / "dogs" / "dog.4501.jpg")
+    photo = phone_jpeg(SHARED_DATASET / "test" / "dogs" / "dog.4501.jpg")
     with tempfile.NamedTemporaryFile(suffix=".jpg") as f:
         f.write(photo)
         f.flush()

@@ -16,8 +16,8 @@ import time
 import keras
 from keras import layers
 
-from bench.common import REPO, SHARED_DATA
-from catdog.config import TrainConfig
+from bench.common import REPO
+from catdog.config import SHARED_DATASET, TrainConfig
 from catdog.train import train
 
 TARGET = 0.835
@@ -46,17 +46,20 @@ class CatdogClock:
     def __init__(self, started: float) -> None:
         self.started, self.records = started, []
 
+    def on_prepare(self, stage: str, done: int, total: int) -> None:
+        pass
+
     def on_train_begin(self, batches_per_epoch: int) -> None:
         pass
 
     def on_batch_end(self, epoch: int, batch: int, logs: dict) -> None:
         pass
 
-    def on_epoch_end(self, record: dict) -> None:
+    def on_epoch_end(self, entry: dict) -> None:
         self.records.append(
             {
-                "epoch": record["epoch"],
-                "val_accuracy": record["val_accuracy"],
+                "epoch": entry["epoch"],
+                "val_accuracy": entry["val_accuracy"],
                 "wall": time.perf_counter() - self.started,
             }
         )
@@ -86,8 +89,8 @@ def run_book(epochs: int) -> list[dict]:
     keras.mixed_precision.set_global_policy("float32")
     started = time.perf_counter()
     load = {"image_size": (180, 180), "batch_size": 32}
-    train_ds = keras.utils.image_dataset_from_directory(SHARED_DATA / "train", **load)
-    val_ds = keras.utils.image_dataset_from_directory(SHARED_DATA / "validation", **load)
+    train_ds = keras.utils.image_dataset_from_directory(SHARED_DATASET / "train", **load)
+    val_ds = keras.utils.image_dataset_from_directory(SHARED_DATASET / "validation", **load)
     clock = BookClock(started)
     book_convnet().fit(train_ds, validation_data=val_ds, epochs=epochs, callbacks=[clock], verbose=2)
     return clock.records
@@ -96,7 +99,7 @@ def run_book(epochs: int) -> list[dict]:
 def run_catdog(epochs: int) -> list[dict]:
     clock = CatdogClock(time.perf_counter())
     with tempfile.TemporaryDirectory() as out:
-        train(TrainConfig(epochs=epochs), SHARED_DATA, f"{out}/bench.keras", listener=clock, verbose=2)
+        train(TrainConfig(epochs=epochs), SHARED_DATASET, f"{out}/bench.keras", listener=clock, verbose=2)
     return clock.records
 
 

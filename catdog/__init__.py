@@ -1,5 +1,5 @@
 """catdog: a small convnet that tells cats from dogs, with no Streamlit in it."""
 
-import os
+from catdog.tensorflow_logs import quiet_tensorflow_start_up
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's start-up chatter out of the CLI
+quiet_tensorflow_start_up()  # before any catdog module imports TensorFlow

@@ -1,31 +1,66 @@
-"""The one place that defines catdog's facts: class names, folders, sizes and training defaults."""
+"""The one place that defines catdog's facts: class names, folders, sizes, settings and training defaults."""
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import get_type_hints
 
 # Label rule, stated once: 0 is cat, 1 is dog; a model outputs the dog probability.
 CLASS_NAMES = ("cat", "dog")
 CLASS_FOLDERS = ("cats", "dogs")  # SPLIT/cats, SPLIT/dogs: alphabetical, so label 0 = cats
 SPLITS = ("train", "validation", "test")
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif")  # what uploads and datasets may hold
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODELS_DIR = Path(os.environ.get("CATDOG_MODELS_DIR", PROJECT_DIR / "models"))
-BUNDLED_MODEL = PROJECT_DIR / "models" / "catdog.keras"
+BUNDLED_MODEL = PROJECT_DIR / "models" / "catdog.keras"  # the default: a pretrained MobileNetV2, fine-tuned
+SCRATCH_MODEL = PROJECT_DIR / "models" / "convnet-from-scratch.keras"  # the book's lesson, kept beside it
+BUNDLED_MODELS = (BUNDLED_MODEL, SCRATCH_MODEL)
 DATA_DIR = Path(os.environ.get("CATDOG_DATA_DIR", PROJECT_DIR / "data"))
+# Beside a clone of the repository: the photos and the ImageNet weights (under keras.applications'
+# names) that tests, benchmarks and the bundled models use.
+SHARED_DATASET = PROJECT_DIR.parent / "shared" / "data" / "cats_vs_dogs_small"
+SHARED_WEIGHTS = PROJECT_DIR.parent / "shared" / "weights"
 
+# ImageNet backbones a model can start from, by name and title (catdog.model.BACKBONES builds them).
+PRETRAINED_BACKBONES = {"mobilenet_v2": "MobileNetV2 1.0", "mobilenet": "MobileNet v1 0.25"}
+
+# A dog probability at or above this is a dog; below it, a cat.
+DOG_THRESHOLD = 0.5
 # Between these two probabilities the verdict is "not sure" rather than cat or dog.
 UNSURE_BAND = (0.4, 0.6)
+# The Train page's live panel redraws this often while a run trains.
+LIVE_PANEL_SECONDS = 1.0
+
+# CATDOG_TRAINING: "on", "off" (a hosted demo) or "password" (CATDOG_TRAINING_PASSWORD unlocks it).
+TRAINING_MODES = ("on", "off", "password")
+log = logging.getLogger("catdog")
+
+
+def training_setting(secrets: Mapping | None = None) -> tuple[str, str]:
+    """(mode, password) from Streamlit's secrets (`training`, `training_password`), else the environment.
+
+    Fails closed: a mode that is not one of TRAINING_MODES (a typo such as "false") turns training off.
+    """
+    secrets = secrets or {}
+    mode = str(secrets.get("training", os.environ.get("CATDOG_TRAINING", "on"))).strip().lower()
+    password = str(secrets.get("training_password", os.environ.get("CATDOG_TRAINING_PASSWORD", "")))
+    if mode not in TRAINING_MODES:
+        log.error("CATDOG_TRAINING=%r is not one of %s: training is off", mode, ", ".join(TRAINING_MODES))
+        mode = "off"
+    return mode, password
 
 
 @dataclass
 class TrainConfig:
-    """Everything that decides how a model is trained; saved with the model's metadata."""
+    """Everything that decides how a model is trained; saved in its run record."""
 
     image_size: int = 128  # photos are squashed to (image_size, image_size) RGB
-    epochs: int = 40
+    epochs: int = 30
     batch_size: int = 32
     learning_rate: float = 3e-3  # peak of a one-cycle schedule: warm up, then cosine down
     weight_decay: float = 5e-4  # AdamW decoupled weight decay
@@ -35,6 +70,30 @@ class TrainConfig:
     dropout: float = 0.3
     precision: str = "auto"  # "auto" picks bfloat16 where the CPU computes it natively
     seed: int = 1337
+    # Transfer learning: an ImageNet backbone ("mobilenet_v2" or "mobilenet") instead of the convnet.
+    pretrained: str | None = None
+    fine_tune_epochs: int = 0  # the last this-many epochs also train the top of the backbone
+    fine_tune_learning_rate: float = 1e-4  # low: large steps would wreck what ImageNet taught it
+
+    @classmethod
+    def transfer(cls, backbone: str = "mobilenet_v2", **changes) -> TrainConfig:
+        """Defaults for a pretrained backbone: its 224 px input, a few head epochs, then a short fine-tune."""
+        values = dict(image_size=224, epochs=8, fine_tune_epochs=3, learning_rate=1e-3, dropout=0.2, augment=True)
+        return cls(pretrained=backbone, **(values | changes))
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping) -> TrainConfig:
+        """Rebuild a saved config, ignoring keys this version does not know (or no longer uses).
+
+        Raises ValueError for a value of the wrong kind ("epochs": "many"), which would fail later.
+        """
+        kinds = get_type_hints(cls)
+        kept = {key: value for key, value in values.items() if key in kinds}
+        for key, value in kept.items():
+            kind = float | int if kinds[key] is float else kinds[key]  # JSON writes 1e-3 as a float, 1.0 as 1.0
+            if not isinstance(value, kind) or (isinstance(value, bool) and kinds[key] is not bool):
+                raise ValueError(f"{key} is {value!r}, not {kinds[key]}")
+        return cls(**kept)

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from catdog.config import CLASS_FOLDERS, CLASS_NAMES, SPLITS
+from catdog.config import CLASS_FOLDERS, CLASS_NAMES, PHOTO_SUFFIXES, SPLITS
 from catdog.photos import PhotoError, load_photo, model_input
 
-PHOTO_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif"}
 # Kaggle's "Dogs vs. Cats" names photos cat.123.jpg / dog.45.jpg in one folder.
 KAGGLE_NAME = re.compile(r"^(cat|dog)[._-]", re.IGNORECASE)
 KAGGLE_SPLIT = {"train": 0.8, "validation": 0.1}  # the rest is test
@@ -50,7 +50,7 @@ def find_dataset(root: str | Path) -> Dataset:
     flat = root / "train" if (root / "train").is_dir() else root
     named = [p for p in _photos_in(flat) if KAGGLE_NAME.match(p.name)]
     if named:
-        return Dataset(root, "kaggle", _split_kaggle(named))
+        return Dataset(root, "kaggle", split_labelled([(p, kaggle_label(p.name)) for p in named]))
     raise DatasetError(f"{root} has neither train/cats + train/dogs folders nor photos named cat.N.jpg / dog.N.jpg")
 
 
@@ -60,6 +60,11 @@ def labelled_photos(folder: str | Path) -> list[tuple[Path, int]]:
     return [
         (path, label) for label, class_folder in enumerate(CLASS_FOLDERS) for path in _photos_in(folder / class_folder)
     ]
+
+
+def kaggle_label(file_name: str) -> int:
+    """0 for Kaggle's cat.N.jpg, 1 for dog.N.jpg (the name must match KAGGLE_NAME)."""
+    return CLASS_NAMES.index(KAGGLE_NAME.match(file_name).group(1).lower())
 
 
 def list_datasets(data_dir: str | Path) -> list[Path]:
@@ -102,8 +107,16 @@ class DecodedPhotos:
     unreadable: list[tuple[str, str]]  # (path, reason) for files that were skipped
 
 
-def decode_photos(items: list[tuple[Path, int]], image_size: int, workers: int = 4) -> DecodedPhotos:
-    """Decode and resize every photo once, skipping (and reporting) files that cannot be read."""
+def decode_photos(
+    items: list[tuple[Path, int]],
+    image_size: int,
+    workers: int = 4,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> DecodedPhotos:
+    """Decode and resize every photo once, skipping (and reporting) files that cannot be read.
+
+    progress("decoding", done, total) is called every 50 photos, for a progress bar.
+    """
 
     def decode(item: tuple[Path, int]) -> np.ndarray | str:
         try:
@@ -111,8 +124,12 @@ def decode_photos(items: list[tuple[Path, int]], image_size: int, workers: int =
         except PhotoError as error:
             return str(error)
 
+    results = []
     with ThreadPoolExecutor(workers) as pool:  # Pillow releases the GIL while decoding
-        results = list(pool.map(decode, items))
+        for result in pool.map(decode, items):
+            results.append(result)
+            if progress and (len(results) % 50 == 0 or len(results) == len(items)):
+                progress("decoding", len(results), len(items))
     good = [(pixels, label) for pixels, (_, label) in zip(results, items) if not isinstance(pixels, str)]
     unreadable = [(str(path), reason) for reason, (path, _) in zip(results, items) if isinstance(reason, str)]
     pixels = np.stack([p for p, _ in good]) if good else np.zeros((0, image_size, image_size, 3), np.uint8)
@@ -135,11 +152,14 @@ def _subfolders(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def _split_kaggle(paths: list[Path]) -> dict[str, list[tuple[Path, int]]]:
-    """Shuffle each class with a fixed seed and cut it 80/10/10, so every split keeps both classes."""
+def split_labelled(items: list[tuple[Path, int]]) -> dict[str, list[tuple[Path, int]]]:
+    """Shuffle each class with a fixed seed and cut it 80/10/10, so every split keeps both classes.
+
+    Photos are ordered by name before shuffling, so the same files split the same way on any machine.
+    """
     splits: dict[str, list[tuple[Path, int]]] = {s: [] for s in SPLITS}
-    for label, name in enumerate(CLASS_NAMES):
-        members = [p for p in paths if p.name.lower().startswith(name)]
+    for label in range(len(CLASS_NAMES)):
+        members = sorted((path for path, item_label in items if item_label == label), key=_natural_key)
         random.Random(label).shuffle(members)
         n_train = round(len(members) * KAGGLE_SPLIT["train"])
         n_val = max(1, round(len(members) * KAGGLE_SPLIT["validation"])) if len(members) > 2 else 0

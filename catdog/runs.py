@@ -1,25 +1,118 @@
-"""Models and training runs on disk: NAME.keras beside NAME.json (options, history, scores)."""
+"""Models and their run records on disk: NAME.keras beside NAME.json, one RunRecord per run."""
 
 from __future__ import annotations
 
 import json
+import math
 import os
 import tempfile
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
 from pathlib import Path
 
-from catdog.config import BUNDLED_MODEL
+from catdog.config import BUNDLED_MODELS, TrainConfig
+
+RUNNING = ("preparing", "training")  # a run in one of these is going, or was cut off ("interrupted")
+ENDED = ("finished", "stopped", "failed")
+
+
+class RunRecordError(ValueError):
+    """A run file that is not a run record (damaged, or values of the wrong kind)."""
+
+
+@dataclass
+class RunRecord:
+    """Everything known about one training run; the training process writes it, everything else reads it."""
+
+    name: str
+    config: TrainConfig
+    created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    status: str = "preparing"  # preparing → training → finished | stopped | failed
+    error: str | None = None  # why a failed run failed, in a sentence for a person
+    command: str = ""  # how it was started: a command line, or "Train page"
+    data: str = ""  # the dataset folder
+    layout: str = ""  # "folders" or "kaggle"
+    precision: str = ""  # "float32" or "bfloat16", as trained; saved models are float32
+    train_photos: int = 0
+    validation_photos: int = 0
+    unreadable: list[list[str]] = field(default_factory=list)  # [path, reason] of photos skipped
+    history: list[dict] = field(default_factory=list)  # per epoch: epoch, seconds, accuracy, loss, val_*, phase
+    phases: list[dict] = field(default_factory=list)  # a pretrained run's phases: head, then fine-tune
+    best_epoch: int | None = None  # the epoch whose weights were kept
+    validation_accuracy: float | None = None  # at best_epoch
+    test_accuracy: float | None = None  # of the kept weights, on the test split when there is one
+    seconds: float = 0.0  # wall time of the whole run, decoding and saving included
+    pid: int | None = None  # the process writing this record while the run is going
+
+    @property
+    def epochs_run(self) -> int:
+        return len(self.history)
+
+    @property
+    def image_size(self) -> int:
+        return self.config.image_size
+
+    @property
+    def stopped_early(self) -> bool:
+        return self.epochs_run < self.config.epochs
+
+    @property
+    def state(self) -> str:
+        """The status, or "interrupted" for a run left preparing or training by a process that is gone."""
+        if self.status in RUNNING and not _process_alive(self.pid):
+            return "interrupted"
+        return self.status
+
+    def add_epoch(self, entry: dict) -> None:
+        """Append one epoch's scores and keep best_epoch and validation_accuracy on the best so far."""
+        self.history.append(entry)
+        best = max(self.history, key=lambda e: e.get("val_accuracy", -1))
+        self.best_epoch, self.validation_accuracy = best["epoch"], best.get("val_accuracy")
+
+    def to_dict(self) -> dict:
+        values = asdict(self)
+        values["config"] = self.config.to_dict()
+        return values
+
+    @classmethod
+    def from_dict(cls, values: dict) -> RunRecord:
+        """Read a record written by this or an earlier version; raises RunRecordError for anything else."""
+        if not isinstance(values, dict) or not isinstance(values.get("config"), dict):
+            raise RunRecordError("not a run record")
+        known = {f.name: f for f in fields(cls)}
+        kept = {key: value for key, value in values.items() if key in known}
+        try:
+            kept["config"] = TrainConfig.from_dict(values["config"])
+        except (TypeError, ValueError) as error:
+            raise RunRecordError(f"its config is not readable ({error})") from None
+        if kept.get("pid") is not None and (not isinstance(kept["pid"], int) or isinstance(kept["pid"], bool)):
+            raise RunRecordError(f"pid is {kept['pid']!r}, not a process id")
+        for name in ("validation_accuracy", "test_accuracy", "seconds"):
+            if kept.get(name) is not None and not _is_number(kept[name]):
+                raise RunRecordError(f"{name} is {kept[name]!r}, not a number")
+        history = kept.get("history", [])
+        if not isinstance(history, list) or not all(isinstance(entry, dict) for entry in history):
+            raise RunRecordError("its history is not a list of epochs")
+        kept.setdefault("name", "")
+        return cls(**kept)
+
+    def save(self, path: str | Path) -> None:
+        """Write the record as JSON, atomically: a reader never sees half a file."""
+        write_json_atomically(self.to_dict(), path)
 
 
 def metadata_path(model_path: str | Path) -> Path:
     return Path(model_path).with_suffix(".json")
 
 
-def read_metadata(model_path: str | Path) -> dict:
-    """The metadata saved beside a model, or {} when there is none (or it is unreadable)."""
+def read_record(model_path: str | Path) -> RunRecord | None:
+    """The run record saved beside a model (or at NAME.json), or None when there is none or it is unreadable."""
     try:
-        return json.loads(metadata_path(model_path).read_text())
-    except (OSError, ValueError):
-        return {}
+        record = RunRecord.from_dict(json.loads(metadata_path(model_path).read_text()))
+    except (OSError, ValueError):  # RunRecordError and JSON errors are ValueErrors
+        return None
+    record.name = record.name or Path(model_path).stem
+    return record
 
 
 def write_json_atomically(data: dict, path: str | Path) -> None:
@@ -39,17 +132,33 @@ def write_json_atomically(data: dict, path: str | Path) -> None:
 
 
 def list_models(models_dir: str | Path) -> list[Path]:
-    """Every saved model in models_dir, the bundled one first, then the newest first."""
+    """Every saved model in models_dir, the bundled ones first (the default first), then the newest first."""
     models_dir = Path(models_dir)
     found = (
         sorted(models_dir.glob("*.keras"), key=lambda p: p.stat().st_mtime, reverse=True) if models_dir.is_dir() else []
     )
-    bundled = [BUNDLED_MODEL] if BUNDLED_MODEL.is_file() else []
-    return bundled + [p for p in found if p.resolve() != BUNDLED_MODEL.resolve()]
+    bundled = [p for p in BUNDLED_MODELS if p.is_file()]
+    return bundled + [p for p in found if p.resolve() not in {b.resolve() for b in bundled}]
 
 
-def list_runs(models_dir: str | Path) -> list[dict]:
-    """Metadata of every run recorded in models_dir (finished or not), newest first."""
+def list_runs(models_dir: str | Path) -> list[RunRecord]:
+    """Every readable run record in models_dir (finished or not), newest first."""
     models_dir = Path(models_dir)
-    runs = [read_metadata(p) for p in models_dir.glob("*.json")] if models_dir.is_dir() else []
-    return sorted((r for r in runs if r.get("history") is not None), key=lambda r: r.get("created", ""), reverse=True)
+    records = [read_record(p) for p in models_dir.glob("*.json")] if models_dir.is_dir() else []
+    return sorted((r for r in records if r is not None), key=lambda r: r.created, reverse=True)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, but another user's
+        return True
+    return True

@@ -2,17 +2,21 @@
 
 import logging
 import random
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from catdog.charts import probability_figure
-from catdog.config import CLASS_NAMES, DATA_DIR
+from catdog.config import CLASS_NAMES, DATA_DIR, MODELS_DIR, PHOTO_SUFFIXES
 from catdog.data import find_dataset, list_datasets
 from catdog.photos import PhotoError, enlarge
-from pages.common import current_classifier
+from catdog.runs import list_models
+from pages import route_through_app
+from pages.common import current_classifier, load_classifier, model_label
 
-PHOTO_TYPES = ["jpg", "jpeg", "png", "webp", "bmp", "gif"]
+route_through_app()  # first: a shared link to this page opens the whole app
+
 log = logging.getLogger("catdog")
 
 
@@ -27,7 +31,10 @@ def test_photos() -> list[tuple[str, int]]:
 def photo_sources_ui() -> list[tuple[str, object, str | None]]:
     """Uploads, the camera and the sample button; returns (name, file or path, true label or None)."""
     uploads = st.file_uploader(
-        "Drop photos of cats or dogs here", type=PHOTO_TYPES, accept_multiple_files=True, key="uploads"
+        "Drop photos of cats or dogs here",
+        type=[suffix[1:] for suffix in PHOTO_SUFFIXES],
+        accept_multiple_files=True,
+        key="uploads",
     )
     sources = [(f.name, f, None) for f in uploads or []]
     camera_column, sample_column = st.columns(2)
@@ -44,30 +51,34 @@ def photo_sources_ui() -> list[tuple[str, object, str | None]]:
     return sources
 
 
-def classify_all(sources, classifier) -> list[tuple[str, object, str | None]]:
-    """(name, Prediction or error message, true label); kept per visitor for the photos still shown."""
+def classify_all(sources, classifiers) -> dict[str, list]:
+    """{model path: [Prediction or Unreadable per source]}; kept per visitor for the photos still shown."""
+    from catdog.predict import Unreadable
+
     previous = st.session_state.get("predictions", {})
-    cache, results = {}, []
-    for name, source, true_label in sources:
-        key = (str(classifier.path), getattr(source, "file_id", None) or str(source))
-        if key not in previous:
-            try:
-                previous[key] = classifier.classify(source)
-            except PhotoError as error:
-                previous[key] = f"{error}."
-        cache[key] = previous[key]
-        results.append((name, cache[key], true_label))
-    st.session_state["predictions"] = cache  # photos removed from the uploader are forgotten
-    failed = sum(isinstance(r, str) for _, r, _ in results)
-    log.info("classified %d photos, %d unreadable", len(results) - failed, failed)
+    kept, results = {}, {}
+    for classifier in classifiers:
+        results[str(classifier.path)] = []
+        for _, source, _ in sources:
+            key = (str(classifier.path), getattr(source, "file_id", None) or str(source))
+            if key not in previous:
+                try:
+                    previous[key] = classifier.classify(source)
+                except PhotoError as error:
+                    previous[key] = Unreadable(f"{error}.")
+            kept[key] = previous[key]
+            results[str(classifier.path)].append(kept[key])
+    st.session_state["predictions"] = kept  # photos removed from the uploader are forgotten
+    failed = sum(isinstance(r, Unreadable) for r in next(iter(results.values())))
+    log.info("classified %d photos, %d unreadable", len(sources) - failed, failed)
     return results
 
 
-def results_table_ui(results) -> None:
+def results_table_ui(sources, results) -> None:
     rows = [
         {"file": name, "verdict": r.verdict, "dog probability": r.dog_probability, "time (ms)": round(r.seconds * 1000)}
-        for name, r, _ in results
-        if not isinstance(r, str)
+        for (name, _, _), r in zip(sources, results)
+        if isinstance(r, Prediction)
     ]
     if len(rows) < 2:
         return
@@ -83,7 +94,7 @@ def results_table_ui(results) -> None:
     )
 
 
-def result_card_ui(index: int, name: str, prediction, true_label: str | None) -> None:
+def result_card_ui(index: int, name: str, prediction, true_label: str | None, others: dict[str, object]) -> None:
     with st.container(border=True):
         st.markdown(f"#### {name}")
         photo_column, input_column, verdict_column = st.columns([3, 3, 4])
@@ -96,7 +107,7 @@ def result_card_ui(index: int, name: str, prediction, true_label: str | None) ->
             caption=f"What the model sees: {size} × {size} pixels, enlarged",
         )
         with verdict_column:
-            icon = "🐶" if prediction.dog_probability >= 0.5 else "🐱"
+            icon = "🐶" if prediction.label == "dog" else "🐱"
             if prediction.verdict.startswith("Not sure"):
                 st.warning(f"🤔 **{prediction.verdict}**")
             else:
@@ -107,6 +118,20 @@ def result_card_ui(index: int, name: str, prediction, true_label: str | None) ->
             if true_label:
                 st.caption(f"True label: **{true_label}**")
             st.caption(f"Classified in {prediction.seconds * 1000:.0f} ms")
+        if others:
+            model_comparison_ui(index, others)
+
+
+def model_comparison_ui(index: int, others: dict[str, object]) -> None:
+    """Every other model's verdict on the same photo, side by side: where a scratch and a pretrained model disagree."""
+    st.markdown("**What the other models say**")
+    for column, (path, prediction) in zip(st.columns(len(others)), others.items()):
+        with column:
+            st.caption(model_label(Path(path)))
+            if isinstance(prediction, Prediction):
+                st.markdown(f"{'🐶' if prediction.label == 'dog' else '🐱'} **{prediction.verdict}**")
+            else:
+                st.markdown(f"⚠️ {prediction.reason}")
 
 
 def how_it_works_ui(image_size: int) -> None:
@@ -140,12 +165,21 @@ if not sources:
     how_it_works_ui(classifier.image_size)
     st.stop()
 
-results = classify_all(sources, classifier)
-for name, result, _ in results:
-    if isinstance(result, str):
-        st.error(f"**{name}**: {result}", icon="⚠️")
-results_table_ui(results)
-for index, (name, result, true_label) in enumerate(results):
-    if not isinstance(result, str):
-        result_card_ui(index, name, result, true_label)
+from catdog.predict import Prediction, Unreadable  # noqa: E402 -- TensorFlow loads with the first model, not before
+
+others = [Path(p) for p in list_models(MODELS_DIR) if Path(p) != classifier.path]
+compare = bool(others) and st.toggle(
+    "Compare all models", key="compare_models", help="Every model's verdict on each photo, side by side"
+)
+classifiers = [classifier] + ([load_classifier(str(p), p.stat().st_mtime) for p in others] if compare else [])
+results = classify_all(sources, classifiers)
+mine = results[str(classifier.path)]
+for (name, _, _), result in zip(sources, mine):
+    if isinstance(result, Unreadable):
+        st.error(f"**{name}**: {result.reason}", icon="⚠️")
+results_table_ui(sources, mine)
+for index, ((name, _, true_label), result) in enumerate(zip(sources, mine)):
+    if isinstance(result, Prediction):
+        others_said = {path: said[index] for path, said in results.items() if path != str(classifier.path)}
+        result_card_ui(index, name, result, true_label, others_said)
 how_it_works_ui(classifier.image_size)

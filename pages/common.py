@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from catdog.config import BUNDLED_MODEL, MODELS_DIR
-from catdog.runs import list_models, read_metadata
+from catdog.config import BUNDLED_MODEL, MODELS_DIR, PRETRAINED_BACKBONES
+from catdog.runs import list_models, read_record
 
 MODEL_KEY = "model_path"  # session state: the model the visitor picked, kept across pages
 
@@ -31,14 +31,18 @@ def current_classifier():
 
 
 def model_label(path: Path) -> str:
-    meta = read_metadata(path)
-    name = "bundled model" if path.resolve() == BUNDLED_MODEL.resolve() else path.stem
-    score = meta.get("test_accuracy") or meta.get("validation_accuracy")
-    return f"{name} ({score:.0%} accuracy)" if score else name
+    """A model's name, what it started from and its best score: 'catdog · pretrained MobileNetV2 1.0 · 99%'."""
+    record = read_record(path)
+    if record is None:
+        return path.stem
+    backbone = record.config.pretrained
+    started = f"pretrained {PRETRAINED_BACKBONES.get(backbone, backbone)}" if backbone else "scratch"
+    score = record.test_accuracy or record.validation_accuracy
+    return f"{path.stem} · {started}" + (f" · {score:.0%} accuracy" if score else "")
 
 
 def model_picker_ui() -> Path | None:
-    """Sidebar choice of model with its metadata; returns the chosen path."""
+    """Sidebar choice of model with its record; returns the chosen path."""
     models = list_models(MODELS_DIR)
     with st.sidebar:
         st.subheader("Model")
@@ -54,18 +58,20 @@ def model_picker_ui() -> Path | None:
 
 
 def model_details_ui(path: Path) -> None:
-    meta = read_metadata(path)
-    if not meta:
-        st.caption("No metadata saved with this model.")
+    record = read_record(path)
+    if record is None:
+        st.caption("No run record saved with this model.")
         return
-    config = meta.get("config", {})
+    config = record.config
+    backbone = config.pretrained
+    started_from = f"{PRETRAINED_BACKBONES.get(backbone, backbone)} (ImageNet)" if backbone else "scratch"
     lines = [
-        f"**Input** {meta.get('image_size')} × {meta.get('image_size')} pixels",
-        f"**Trained** {meta.get('created', '?')[:16].replace('T', ' ')} on {meta.get('train_photos', '?')} photos "
-        f"({Path(meta.get('data', '?')).name}), {meta.get('epochs_run', '?')} epochs, "
-        f"augmentation {'on' if config.get('augment') else 'off'}",
-        f"**Validation accuracy** {_percent(meta.get('validation_accuracy'))}",
-        f"**Test accuracy** {_percent(meta.get('test_accuracy'))}",
+        f"**Started from** {started_from}",
+        f"**Input** {record.image_size} × {record.image_size} pixels",
+        f"**Trained** {record.created[:16].replace('T', ' ')} on {record.train_photos} photos "
+        f"({Path(record.data).name}), {record.epochs_run} epochs, augmentation {'on' if config.augment else 'off'}",
+        f"**Validation accuracy** {_percent(record.validation_accuracy)}",
+        f"**Test accuracy** {_percent(record.test_accuracy)}",
     ]
     st.caption("  \n".join(lines))
 

@@ -4,7 +4,7 @@ import base64
 import hmac
 import html
 import io
-import os
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -13,12 +13,15 @@ import streamlit as st
 from PIL import ImageOps
 
 from catdog.charts import training_figure
-from catdog.config import DATA_DIR, MODELS_DIR, TrainConfig
+from catdog.config import DATA_DIR, LIVE_PANEL_SECONDS, MODELS_DIR, PRETRAINED_BACKBONES, TrainConfig, training_setting
 from catdog.data import find_dataset, limit_per_class, list_datasets
 from catdog.jobs import JobBusy, current_job, start_job
 from catdog.photos import load_photo
 from catdog.runs import list_runs
+from pages import route_through_app
 from pages.common import MODEL_KEY
+
+route_through_app()  # first: a shared link to this page opens the whole app
 
 PHOTOS_PER_CLASS = {
     "100 (small data: watch it overfit)": 100,
@@ -28,20 +31,13 @@ PHOTOS_PER_CLASS = {
 }
 
 
-def training_setting() -> tuple[str, str]:
-    """("on" | "off" | "password", password) from .streamlit/secrets.toml, else the environment."""
+def training_allowed_ui() -> bool:
+    """Whether this visitor may start and stop runs; hosted demos turn it off or lock it."""
     try:
         secrets = dict(st.secrets)
     except FileNotFoundError:
         secrets = {}
-    mode = str(secrets.get("training", os.environ.get("CATDOG_TRAINING", "on"))).lower()
-    password = str(secrets.get("training_password", os.environ.get("CATDOG_TRAINING_PASSWORD", "")))
-    return mode, password
-
-
-def training_allowed_ui() -> bool:
-    """Whether this visitor may start and stop runs; hosted demos turn it off or lock it."""
-    mode, password = training_setting()
+    mode, password = training_setting(secrets)
     if mode == "off":
         st.info("Training is turned off on this server (a hosted demo). Run the app on your own machine to train.")
         return False
@@ -58,15 +54,17 @@ def training_allowed_ui() -> bool:
     return True
 
 
-def dataset_ui() -> Path:
+def dataset_ui(may_train: bool) -> Path:
     """The dataset picker (only folders found under the data folder), its counts and a few samples."""
     datasets = list_datasets(DATA_DIR)
     if not datasets:
         st.info(
-            f"No dataset found in `{DATA_DIR}`. Put one there (a folder with `train/` and `validation/`, "
-            "each holding `cats/` and `dogs/`, or Kaggle's folder of `cat.N.jpg` and `dog.N.jpg`), "
-            "or point `CATDOG_DATA_DIR` at a folder that holds one."
+            "No dataset on this server yet. The server's operator can run `python -m catdog download` "
+            "(or `python -m catdog import PATH` for their own photos), or point `CATDOG_DATA_DIR` at a folder "
+            "with `train/` and `validation/`, each holding `cats/` and `dogs/`."
         )
+        if may_train:
+            download_ui()
         st.stop()
     root = st.selectbox(
         "Dataset",
@@ -82,6 +80,29 @@ def dataset_ui() -> Path:
     samples = limit_per_class(dataset.splits["train"], 4)
     sample_column.html(sample_grid_html(tuple(p for p, _ in samples)))
     return root
+
+
+def download_ui() -> None:
+    """Offer TensorFlow's cats_and_dogs_filtered (2,000 training and 1,000 validation photos), with a progress bar."""
+    from catdog.download import TUTORIAL_SIZE, FetchError, download_dataset
+
+    megabytes = TUTORIAL_SIZE / 1e6
+    if not st.button(f"⬇ Download 3,000 photos of cats and dogs ({megabytes:.0f} MB)", key="download_dataset"):
+        return
+    bar = st.progress(0.0, text="Connecting…")
+
+    def show(done: int, total: int | None) -> None:
+        total = total or TUTORIAL_SIZE
+        bar.progress(min(1.0, done / total), text=f"Downloading: {done / 1e6:.0f} of {total / 1e6:.0f} MB")
+
+    try:
+        download_dataset(progress=show)
+    except FetchError as error:
+        bar.empty()
+        # Messages name folders for the operator's terminal; a visitor never sees a server path.
+        st.error(f"The download failed: {str(error).replace(str(DATA_DIR), 'the data folder')}.")
+        return
+    st.rerun()
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -101,67 +122,100 @@ def sample_grid_html(paths: tuple[Path, ...]) -> str:
     return f'<div style="display:flex;flex-wrap:wrap;gap:8px">{"".join(cells)}</div>'
 
 
+STARTING_POINTS = {"scratch": "scratch (the book's convnet)"} | {
+    name: f"pretrained {title} (ImageNet)" for name, title in PRETRAINED_BACKBONES.items()
+}
+
+
 def options_ui() -> tuple[TrainConfig, str]:
-    defaults = TrainConfig()
+    start = st.radio(
+        "Start from",
+        list(STARTING_POINTS),
+        format_func=STARTING_POINTS.get,
+        horizontal=True,
+        key="start_from",
+        help="A pretrained backbone already knows ImageNet's photos: it needs only a new head and a short fine-tune.",
+    )
+    pretrained = None if start == "scratch" else start
+    defaults = TrainConfig.transfer(pretrained, augment=False) if pretrained else TrainConfig()
     left, middle, right = st.columns(3)
-    epochs = left.slider("Epochs", 1, 60, 15, key="epochs")
+    epochs = left.slider("Epochs", 1, 60, defaults.epochs, key=f"epochs_{start}")
     per_class = middle.selectbox("Training photos per class", list(PHOTOS_PER_CLASS), index=3, key="per_class")
     augment = right.toggle(
         "Data augmentation",
-        value=True,
-        key="augment",
-        help="Random flips, turns, zooms, shifts and contrast changes of each training photo",
+        value=defaults.augment,
+        key=f"augment_{start}",
+        help="Random flips, turns, zooms, shifts and contrast changes of each training photo. "
+        "A pretrained run without it computes each photo's features once: much faster.",
     )
     learning_rate = left.select_slider(
-        "Learning rate", [3e-4, 1e-3, 3e-3, 1e-2], value=defaults.learning_rate, key="learning_rate"
+        "Learning rate", [3e-4, 1e-3, 3e-3, 1e-2], value=defaults.learning_rate, key=f"learning_rate_{start}"
     )
+    changes = {}
     with st.expander("Advanced"):
         a, b, c = st.columns(3)
-        image_size = a.select_slider(
-            "Image size (pixels)", [64, 96, 128, 160], value=defaults.image_size, key="image_size"
-        )
-        width = b.select_slider("Filters in the first layer", [8, 16, 24, 32, 48], value=defaults.width, key="width")
-        batch_size = c.select_slider("Batch size", [16, 32, 64], value=defaults.batch_size, key="batch_size")
+        if pretrained:
+            # A fixed range: a slider whose bounds follow another widget resets itself when they move.
+            fine_tune = a.slider(
+                "Fine-tuning epochs (the last ones)", 0, 60, defaults.fine_tune_epochs, key="fine_tune"
+            )
+            changes["fine_tune_epochs"] = min(fine_tune, epochs)
+        else:
+            changes["image_size"] = a.select_slider(
+                "Image size (pixels)", [64, 96, 128, 160], value=defaults.image_size, key="image_size"
+            )
+            changes["width"] = b.select_slider(
+                "Filters in the first layer", [8, 16, 24, 32, 48], value=defaults.width, key="width"
+            )
+        changes["batch_size"] = c.select_slider("Batch size", [16, 32, 64], value=defaults.batch_size, key="batch_size")
     limit = PHOTOS_PER_CLASS[per_class]
-    suggested = f"{'aug' if augment else 'noaug'}-{limit or 'all'}pc-{datetime.now():%m%d-%H%M}"
+    kind = pretrained or "scratch"
+    suggested = f"{kind}-{'aug' if augment else 'noaug'}-{limit or 'all'}pc-{datetime.now():%m%d-%H%M}"
     name = middle.text_input("Run name", placeholder=suggested, key="run_name") or suggested
-    config = TrainConfig(
-        image_size=image_size,
-        epochs=epochs,
-        batch_size=batch_size,
-        learning_rate=learning_rate,
-        augment=augment,
-        limit_per_class=limit,
-        width=width,
+    config = replace(
+        defaults, epochs=epochs, learning_rate=learning_rate, augment=augment, limit_per_class=limit, **changes
     )
     return config, name
 
 
 def job_panel_ui() -> None:
-    """Live view of the server's current (or last) run, redrawn every second while it trains."""
+    """Live view of the server's current (or last) run, redrawn every LIVE_PANEL_SECONDS while it trains."""
     job = current_job()
     if job is None:
         return
     st.subheader(f"Run “{job.name}”")
     if job.status == "preparing":
-        st.progress(0.0, text="Decoding the photos and building the model…")
+        step = job.preparing
+        if step is None:
+            st.progress(0.0, text="Starting the training process…")
+        else:
+            what = {
+                "weights": "Downloading the backbone's ImageNet weights (only the first time)",
+                "decoding": "Decoding the photos",
+                "features": "Computing the backbone's features of each photo, once",
+            }[step.stage]
+            count = f": {step.done} of {step.total}" if step.stage != "weights" else ""
+            st.progress(step.done / max(1, step.total), text=f"{what}{count}…")
     else:
         left = job.seconds_left
         eta = f" · about {left:.0f} s left" if left is not None and job.running else ""
         st.progress(
-            job.progress, text=f"Epoch {job.epoch}/{job.config.epochs} · batch {job.batch}/{job.batches_per_epoch}{eta}"
+            job.progress,
+            text=f"Epoch {job.current_epoch}/{job.config.epochs} · "
+            f"batch {job.current_batch}/{job.batches_per_epoch}{eta}",
         )
-    best = job.best_val_accuracy
+    best = job.record.validation_accuracy
     a, b, c = st.columns(3)
     a.metric("Status", job.status)
     b.metric("Best validation accuracy", "–" if best is None else f"{best:.1%}")
     c.metric("Time", f"{job.seconds:.0f} s")
     if job.error:
         st.error(job.error)
-    run = {job.name: {"epochs": list(job.epochs), "batches": list(job.batches)}}
+    history = {job.name: list(job.record.history)}
     accuracy_column, loss_column = st.columns(2)
-    accuracy_column.plotly_chart(training_figure(run, "accuracy"), key="live_accuracy")
-    loss_column.plotly_chart(training_figure(run, "loss"), key="live_loss")
+    points = list(job.batch_points)
+    accuracy_column.plotly_chart(training_figure(history, "accuracy", points), key="live_accuracy")
+    loss_column.plotly_chart(training_figure(history, "loss", points), key="live_loss")
     if job.running and st.button("⏹ Stop after this batch", key="stop", disabled=not st.session_state.get("may_train")):
         job.stop()
         st.toast("Stopping after the current batch…")
@@ -188,19 +242,17 @@ def past_runs_ui() -> None:
     if not runs:
         return
     st.subheader("Past runs")
-    job = current_job()
     rows = [
         {
-            "name": r["name"],
-            "date": r.get("created", "")[:16].replace("T", " "),
-            "augmentation": "on" if r.get("config", {}).get("augment") else "off",
-            "photos/class": r.get("config", {}).get("limit_per_class") or "all",
-            "epochs": r.get("epochs_run"),
-            "best val. accuracy": r.get("validation_accuracy"),
-            "seconds": r.get("seconds"),
-            "status": "interrupted"
-            if r.get("status") in ("preparing", "training") and not (job and job.running and job.name == r["name"])
-            else r.get("status", "finished"),
+            "name": r.name,
+            "date": r.created[:16].replace("T", " "),
+            "started from": PRETRAINED_BACKBONES.get(r.config.pretrained, "scratch"),
+            "augmentation": "on" if r.config.augment else "off",
+            "photos/class": str(r.config.limit_per_class or "all"),
+            "epochs": r.epochs_run,
+            "best val. accuracy": r.validation_accuracy,
+            "seconds": r.seconds,
+            "status": r.state,
         }
         for r in runs
     ]
@@ -210,30 +262,30 @@ def past_runs_ui() -> None:
         key="runs_table",
         column_config={"best val. accuracy": st.column_config.NumberColumn(format="percent")},
     )
-    names = [r["name"] for r in runs]
+    names = [r.name for r in runs]
     chosen = st.multiselect("Compare runs on one chart", names, default=names[:2], key="compare")
     if chosen:
-        by_name = {r["name"]: {"epochs": r.get("history", [])} for r in runs}
-        selected = {name: by_name[name] for name in chosen}
+        histories = {r.name: r.history for r in runs if r.name in chosen}
         accuracy_column, loss_column = st.columns(2)
-        accuracy_column.plotly_chart(training_figure(selected, "accuracy"), key="compare_accuracy")
-        loss_column.plotly_chart(training_figure(selected, "loss"), key="compare_loss")
+        accuracy_column.plotly_chart(training_figure(histories, "accuracy"), key="compare_accuracy")
+        loss_column.plotly_chart(training_figure(histories, "loss"), key="compare_loss")
 
 
 st.title("📈 Train a convnet")
 st.write(
-    "Train a model from scratch while the class watches the curves. Turn augmentation off, or "
+    "Train a model while the class watches the curves. From scratch, turn augmentation off, or "
     "use only 100 photos per class, and watch the training curve race ahead of the validation "
-    "curve: that gap is overfitting."
+    "curve: that gap is overfitting. From a pretrained backbone, see how far ImageNet's features "
+    "get with the same photos."
 )
 job = current_job()
-# Every second: the run trains in its own process, which these reruns do not slow down.
-st.fragment(job_panel_ui, run_every=1.0 if job and job.running else None)()
+# The run trains in its own process, which these reruns do not slow down.
+st.fragment(job_panel_ui, run_every=LIVE_PANEL_SECONDS if job and job.running else None)()
 finished_job_ui()
 
 st.subheader("New run")
 st.session_state["may_train"] = training_allowed_ui()
-root = dataset_ui()
+root = dataset_ui(st.session_state["may_train"])
 config, name = options_ui()
 if st.button("▶ Start training", key="start", type="primary", disabled=not st.session_state["may_train"]):
     try:

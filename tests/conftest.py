@@ -1,7 +1,8 @@
-"""Shared fixtures: the shared photo folder, small dataset folders built from it, and one tiny model.
+"""Shared fixtures: the shared photo folder, small dataset folders built from it, one tiny model, Keras's weights cache.
 
-The shared dataset lives beside the repository (../shared/data/cats_vs_dogs_small) and is
-read-only; tests copy a few dozen of its photos into temporary folders and write nothing else.
+The shared dataset lives beside the repository (catdog.config.SHARED_DATASET) and is read-only;
+tests copy a few dozen of its photos into temporary folders and write nothing else. The ImageNet
+weights of the pretrained backbones lie beside it, in ../shared/weights.
 """
 
 from __future__ import annotations
@@ -21,12 +22,14 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # so plain `pytest` (not only `python -m pytest`) finds catdog
     sys.path.insert(0, str(REPO))
 
-SHARED_DATA = REPO.parent / "shared" / "data" / "cats_vs_dogs_small"
+from catdog.config import SHARED_DATASET  # noqa: E402 -- after the path is set
+
+SHARED_WEIGHTS = SHARED_DATASET.parents[1] / "weights"  # ImageNet weights, under the names Keras downloads
+MOBILENET_WEIGHTS = "mobilenet_2_5_224_tf_no_top.h5"  # MobileNet v1 0.25 without its top: 1 MB, fast
 
 # The tiny model every model-needing test reuses. batch_size=8 rather than the default 32:
-# with 24 training photos and 1 epoch the default gives a single training step, and
-# catdog.train.one_cycle_schedule then builds CosineDecay(decay_steps=0), which Keras refuses
-# (see test_training.py::test_one_epoch_on_fewer_photos_than_a_batch_still_trains).
+# three training steps an epoch on its 24 photos, not one, so the learning-rate schedule
+# warms up and decays within the epoch.
 TINY_CONFIG = dict(image_size=32, width=8, epochs=1, limit_per_class=12, batch_size=8)
 
 
@@ -71,9 +74,9 @@ def write_not_a_photo(path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    if not (SHARED_DATA / "train" / "cats").is_dir():
-        pytest.skip(f"shared dataset not found at {SHARED_DATA} (clone the repo with ../shared beside it)")
-    return SHARED_DATA
+    if not (SHARED_DATASET / "train" / "cats").is_dir():
+        pytest.skip(f"shared dataset not found at {SHARED_DATASET} (clone the repo with ../shared beside it)")
+    return SHARED_DATASET
 
 
 @pytest.fixture(scope="session")
@@ -83,14 +86,71 @@ def tiny_dataset(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="session")
-def tiny_model(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """(model_path, metadata) of a 32-pixel, width-8 convnet trained for one epoch, trained once per session."""
+def tiny_model(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFactory):
+    """(model_path, run record) of a 32-pixel, width-8 convnet trained for one epoch, trained once per session."""
     from catdog.config import TrainConfig
     from catdog.train import train
 
     model_path = tmp_path_factory.mktemp("tiny_model") / "tiny.keras"
-    metadata = train(TrainConfig(**TINY_CONFIG), tiny_dataset, model_path)
-    return model_path, metadata
+    record = train(TrainConfig(**TINY_CONFIG), tiny_dataset, model_path)
+    return model_path, record
+
+
+# --- Keras's cache of ImageNet weights -------------------------------------------------------------
+
+
+def use_keras_home(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """Point Keras's home, and so its weights cache ($KERAS_HOME/models), at `home`.
+
+    Keras reads KERAS_HOME once, when it is imported (keras/src/backend/config.py keeps it in
+    _KERAS_DIR, which keras_home() returns and keras.utils.get_file uses), so both that variable
+    and the environment are set: the first for this process, the second for training processes.
+    """
+    import keras.src.backend.config
+
+    monkeypatch.setenv("KERAS_HOME", str(home))
+    monkeypatch.setattr(keras.src.backend.config, "_KERAS_DIR", str(home))
+
+
+@pytest.fixture(scope="session")
+def keras_home(tmp_path_factory: pytest.TempPathFactory):
+    """A KERAS_HOME for the session whose models/ holds MobileNet v1 0.25's ImageNet weights.
+
+    keras.applications finds them there instead of downloading them, as on a user's machine
+    after the first download: the code under test is exactly what users run.
+    """
+    weights = SHARED_WEIGHTS / MOBILENET_WEIGHTS
+    if not weights.is_file():
+        pytest.skip(f"shared weights not found at {weights} (clone the repo with ../shared beside it)")
+    home = tmp_path_factory.mktemp("keras_home")
+    (home / "models").mkdir()
+    shutil.copyfile(weights, home / "models" / MOBILENET_WEIGHTS)
+    with pytest.MonkeyPatch.context() as patch:
+        use_keras_home(patch, home)
+        yield home
+
+
+@pytest.fixture
+def offline_keras_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> SimpleNamespace:
+    """An empty KERAS_HOME on a machine whose downloads fail as they do without a network.
+
+    Returns .home and .fetched, the URLs Keras tried to download.
+    """
+    import urllib.error
+
+    import keras.src.utils.file_utils
+
+    home = tmp_path / "empty_keras_home"
+    home.mkdir()
+    use_keras_home(monkeypatch, home)
+    fetched = []
+
+    def unreachable(url, *args, **kwargs):
+        fetched.append(url)
+        raise urllib.error.URLError(OSError(101, "Network is unreachable"))
+
+    monkeypatch.setattr(keras.src.utils.file_utils, "urlretrieve", unreachable)
+    return SimpleNamespace(home=home, fetched=fetched)
 
 
 @pytest.fixture

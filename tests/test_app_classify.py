@@ -14,10 +14,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+import catdog.runs
 from catdog.config import BUNDLED_MODEL
-from catdog.runs import metadata_path, read_metadata
+from catdog.runs import list_models, metadata_path, read_record
 
-_SIDE = read_metadata(BUNDLED_MODEL).get("image_size", 128)
+_SIDE = read_record(BUNDLED_MODEL).image_size
 BUNDLED_SIZE = f"{_SIDE} × {_SIDE}"  # the bundled model's input, as the page names it
 VERDICT = re.compile(r"(Dog|Cat) — (over )?\d+% sure|Not sure \(\d+% dog\)")
 # A picture of a cat or a dog. The bytes are read once per test module.
@@ -155,10 +156,14 @@ def second_model(app_dirs, tiny_model) -> Path:
 def test_picking_another_model_classifies_with_it_and_the_choice_survives_a_trip_to_the_train_page(
     open_app, photos, second_model
 ):
+    from pages.common import model_label
+
     at = open_app()
     picker = at.sidebar.selectbox(key="model_path")
-    assert len(picker.options) == 2
-    assert picker.options[0].startswith("bundled model") and picker.options[1].startswith("second")
+    models = list_models(second_model.parent)
+    assert models[0] == BUNDLED_MODEL and models[-1] == second_model  # the bundled ones first, then the runs
+    assert picker.options == [model_label(path) for path in models]
+    assert picker.options[-1].startswith("second")
     assert picker.value == str(BUNDLED_MODEL)
 
     dog = [("dog.jpg", photos["dog.4501.jpg"], "image/jpeg")]
@@ -209,3 +214,57 @@ def test_a_random_test_photo_shows_its_verdict_and_its_true_label(open_app, app_
     shown = [block.value.removeprefix("#### ") for block in at.markdown if block.value.startswith("#### ")]
     assert len(shown) == 1 and shown[0] in test_photos
     assert test_photos[shown[0]] == label.group(1) + "s"  # the caption tells the photo's real class
+
+
+# --- comparing the models --------------------------------------------------------------------------
+
+
+def other_verdicts(at) -> list[str]:
+    """The verdicts under "What the other models say", as markdown lines "🐶 **Dog — 88% sure**"."""
+    return [block.value for block in at.markdown if block.value[:1] in ("🐶", "🐱") and VERDICT.search(block.value)]
+
+
+def test_compare_all_models_shows_every_other_models_verdict_in_each_photos_card(open_app, photos, second_model):
+    from catdog.predict import Classifier
+    from pages.common import model_label
+
+    files = [(name, photos[name], "image/jpeg") for name in ("dog.4501.jpg", "cat.4501.jpg")]
+    at = upload(open_app(), files)
+    toggle = at.toggle(key="compare_models")
+    assert toggle.value is False  # off by default: only the picked model classifies
+    assert not [block for block in at.markdown if block.value == "**What the other models say**"]
+    assert other_verdicts(at) == []
+
+    toggle.set_value(True)
+    at.run()
+    assert not at.exception
+    assert len(verdicts(at)) == 2  # the picked model's verdicts, one card each
+    headings = [block for block in at.markdown if block.value == "**What the other models say**"]
+    assert len(headings) == 2  # in each photo's card
+    others = [path for path in list_models(second_model.parent) if path != BUNDLED_MODEL]
+    assert second_model in others
+    captions = [caption.value for caption in at.caption]
+    for path in others:
+        assert captions.count(model_label(path)) == 2, model_label(path)  # named once per photo
+    said = other_verdicts(at)
+    assert len(said) == 2 * len(others)
+    second = Classifier.load(second_model)
+    for name, data, _ in files:
+        prediction = second.classify(data)
+        icon = "🐶" if prediction.label == "dog" else "🐱"
+        assert f"{icon} **{prediction.verdict}**" in said, (name, said)
+
+
+@pytest.fixture
+def one_model(app_dirs, monkeypatch):
+    """A server with the bundled model alone: nothing in its models folder, no second bundled model."""
+    monkeypatch.setattr(catdog.runs, "BUNDLED_MODELS", (BUNDLED_MODEL,))
+
+
+def test_with_a_single_model_there_is_nothing_to_compare(open_app, photos, one_model):
+    at = upload(open_app(), [("dog.jpg", photos["dog.4501.jpg"], "image/jpeg")])
+    assert not at.exception
+    assert len(at.sidebar.selectbox(key="model_path").options) == 1
+    assert len(verdicts(at)) == 1
+    assert not [toggle for toggle in at.toggle if toggle.key == "compare_models"]
+    assert not [block for block in at.markdown if block.value == "**What the other models say**"]

@@ -6,15 +6,18 @@ the one run started from the page trains on 24 photos at 64 × 64 pixels for two
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import shutil
 from pathlib import Path
 
 import pytest
 
 from catdog import jobs
-from catdog.config import TrainConfig
-from catdog.runs import metadata_path
+from catdog.charts import training_figure
+from catdog.config import TrainConfig, training_setting
+from catdog.runs import RunRecord, metadata_path
 
 TRAIN_PAGE = "pages/train.py"
 
@@ -32,23 +35,22 @@ def button(at, key: str):
     return found[0] if found else None
 
 
-def write_run(models_dir: Path, name: str, created: str, val_accuracy: list[float], status: str = "finished") -> None:
-    """A past run's NAME.json as the Train page writes it, with one history record per epoch."""
-    history = [
-        {"epoch": i + 1, "accuracy": 0.5 + i / 20, "loss": 0.7 - i / 20, "val_accuracy": v, "val_loss": 0.7 - v / 2}
-        for i, v in enumerate(val_accuracy)
-    ]
-    record = {
-        "name": name,
-        "created": created,
-        "status": status,
-        "config": TrainConfig(epochs=len(val_accuracy), augment=False, limit_per_class=100).to_dict(),
-        "epochs_run": len(history),
-        "validation_accuracy": max(val_accuracy),
-        "seconds": 12.5,
-        "history": history,
-    }
-    metadata_path(models_dir / f"{name}.keras").write_text(json.dumps(record))
+def write_run(
+    models_dir: Path,
+    name: str,
+    created: str,
+    val_accuracy: list[float],
+    status: str = "finished",
+    config: TrainConfig | None = None,
+    phases: list[str] | None = None,
+) -> None:
+    """A past run's NAME.json as its training process writes it, with one history entry per epoch."""
+    config = config or TrainConfig(epochs=len(val_accuracy), augment=False, limit_per_class=100)
+    record = RunRecord(name, config, created=created, status=status, seconds=12.5)
+    for i, v in enumerate(val_accuracy):
+        entry = {"epoch": i + 1, "accuracy": 0.5 + i / 20, "loss": 0.7 - i / 20, "val_accuracy": v}
+        record.add_epoch(entry | {"val_loss": 0.7 - v / 2} | ({"phase": phases[i]} if phases else {}))
+    record.save(metadata_path(models_dir / f"{name}.keras"))
 
 
 def runs_table(at):
@@ -69,7 +71,10 @@ def test_with_no_dataset_the_page_says_where_to_put_one(open_app, app_dirs):
     at = open_app(TRAIN_PAGE)
     assert not at.exception
     assert at.title[0].value == "📈 Train a convnet"
-    assert any("No dataset found" in info.value and str(app_dirs.data) in info.value for info in at.info)
+    # It says how to get one; which folder it looks in is the operator's business, not the visitor's
+    # (test_app_download.py checks that no server path is shown).
+    (message,) = [info.value for info in at.info if info.value.startswith("No dataset on this server yet")]
+    assert "python -m catdog download" in message and "CATDOG_DATA_DIR" in message
     assert button(at, "start") is None
     assert not at.dataframe
 
@@ -120,14 +125,90 @@ def test_a_password_unlocks_training(open_app, dataset, monkeypatch):
     assert not button(at, "start").disabled
 
 
+@pytest.mark.parametrize(
+    ("variable", "expected"),
+    [("on", "on"), ("off", "off"), ("Password", "password"), (" OFF ", "off"), ("false", "off"), ("no", "off")],
+)
+def test_the_training_setting_reads_the_environment_and_fails_closed(monkeypatch, caplog, variable, expected):
+    monkeypatch.setenv("CATDOG_TRAINING", variable)
+    monkeypatch.setenv("CATDOG_TRAINING_PASSWORD", "s3cret")
+    with caplog.at_level(logging.ERROR, logger="catdog"):
+        assert training_setting() == (expected, "s3cret")
+    unknown = variable.strip().lower() not in ("on", "off", "password")
+    assert bool(caplog.records) == unknown  # a typo is logged, so whoever deployed it can find out why
+    if unknown:
+        assert repr(variable.strip().lower()) in caplog.text and "training is off" in caplog.text
+
+
+def test_the_training_setting_defaults_to_on_and_secrets_override_the_environment(monkeypatch):
+    monkeypatch.delenv("CATDOG_TRAINING", raising=False)
+    monkeypatch.delenv("CATDOG_TRAINING_PASSWORD", raising=False)
+    assert training_setting() == ("on", "")
+    assert training_setting({}) == ("on", "")
+    monkeypatch.setenv("CATDOG_TRAINING", "on")
+    monkeypatch.setenv("CATDOG_TRAINING_PASSWORD", "from-the-environment")
+    secrets = {"training": "password", "training_password": "from-secrets"}
+    assert training_setting(secrets) == ("password", "from-secrets")
+    assert training_setting({"training": "off"}) == ("off", "from-the-environment")
+    assert training_setting({"training": "true"})[0] == "off"  # a typo in the secrets fails closed too
+
+
+# --- starting from a pretrained backbone -----------------------------------------------------------
+
+
+def test_starting_from_a_pretrained_backbone_offers_its_own_defaults(open_app, dataset):
+    at = open_app(TRAIN_PAGE)
+    assert at.radio(key="start_from").options == [
+        "scratch (the book's convnet)",
+        "pretrained MobileNetV2 1.0 (ImageNet)",
+        "pretrained MobileNet v1 0.25 (ImageNet)",
+    ]
+    scratch = TrainConfig()
+    assert at.slider(key="epochs_scratch").value == scratch.epochs == 30
+    assert at.toggle(key="augment_scratch").value is True
+    assert at.select_slider(key="learning_rate_scratch").value == scratch.learning_rate
+    assert not [s for s in at.slider if s.key == "fine_tune"]
+
+    at.radio(key="start_from").set_value("mobilenet").run()
+    assert not at.exception
+    assert at.slider(key="epochs_mobilenet").value == 8
+    assert at.toggle(key="augment_mobilenet").value is False  # features computed once: much faster
+    assert at.select_slider(key="learning_rate_mobilenet").value == TrainConfig.transfer("mobilenet").learning_rate
+    fine_tune = at.slider(key="fine_tune")
+    assert fine_tune.label.startswith("Fine-tuning epochs") and fine_tune.value == 3
+    assert not [s for s in at.select_slider if s.key in ("image_size", "width")]  # fixed by the backbone
+
+    at.radio(key="start_from").set_value("scratch").run()
+    assert at.slider(key="epochs_scratch").value == 30  # each starting point keeps its own settings
+    assert not [s for s in at.slider if s.key == "fine_tune"]
+
+
+def test_start_from_mobilenet_starts_a_pretrained_run_with_the_chosen_settings(open_app, dataset, monkeypatch):
+    started = []
+    monkeypatch.setattr(jobs, "start_job", lambda *args: started.append(args))  # no training here
+    at = open_app(TRAIN_PAGE)
+    at.radio(key="start_from").set_value("mobilenet").run()
+    at.slider(key="epochs_mobilenet").set_value(5).run()  # the fine-tuning slider's range follows the epochs
+    at.slider(key="fine_tune").set_value(2)
+    at.selectbox(key="per_class").set_value("250")
+    at.text_input(key="run_name").input("transfer run")
+    button(at, "start").click()
+    at.run()
+    assert not at.exception
+    ((config, root, models_dir, name),) = started
+    assert config == TrainConfig.transfer("mobilenet", epochs=5, fine_tune_epochs=2, augment=False, limit_per_class=250)
+    assert (root, name) == (dataset, "transfer run")
+
+
 # --- a run started from the page -------------------------------------------------------------------
 
 
 def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(open_app, app_dirs, dataset):
     at = open_app(TRAIN_PAGE)
-    at.slider(key="epochs").set_value(2)
+    assert at.radio(key="start_from").value == "scratch"
+    at.slider(key="epochs_scratch").set_value(2)
     at.selectbox(key="per_class").set_value("100 (small data: watch it overfit)")
-    at.toggle(key="augment").set_value(False)
+    at.toggle(key="augment_scratch").set_value(False)
     at.select_slider(key="image_size").set_value(64)
     at.select_slider(key="width").set_value(8)
     at.select_slider(key="batch_size").set_value(16)
@@ -152,7 +233,8 @@ def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(op
     runs = runs_table(at)
     assert list(runs["name"]) == ["page-run"]
     assert runs.loc[0, "status"] == "finished" and runs.loc[0, "epochs"] == 2
-    assert runs.loc[0, "photos/class"] == 100 and runs.loc[0, "augmentation"] == "off"
+    assert runs.loc[0, "photos/class"] == "100" and runs.loc[0, "augmentation"] == "off"
+    assert runs.loc[0, "started from"] == "scratch"
     assert any(option.startswith("page-run") for option in at.sidebar.selectbox(key="model_path").options)
 
     assert button(at, "use_model") is not None
@@ -161,11 +243,11 @@ def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(op
 @pytest.fixture
 def finished_job(app_dirs, dataset, tiny_model, monkeypatch) -> jobs.TrainingJob:
     """The server's last job, finished: the session's tiny model saved as models/fresh.keras (no training)."""
-    model_path, metadata = tiny_model
-    job = jobs.TrainingJob(TrainConfig(**metadata["config"]), dataset, app_dirs.models / "fresh.keras")
+    model_path, record = tiny_model
+    job = jobs.TrainingJob(record.config, dataset, app_dirs.models / "fresh.keras")
     shutil.copyfile(model_path, job.out_path)
     shutil.copyfile(metadata_path(model_path), metadata_path(job.out_path))
-    job.status, job.metadata = "finished", metadata
+    job.apply(jobs.Finished(dataclasses.replace(record, name="fresh")))
     monkeypatch.setattr(jobs, "_current", job)
     return job
 
@@ -191,11 +273,11 @@ def running_job(app_dirs, dataset, monkeypatch) -> jobs.TrainingJob:
     """
     config = TrainConfig(image_size=32, width=8, epochs=200, limit_per_class=12, batch_size=8)
     job = jobs.TrainingJob(config, dataset, app_dirs.models / "long-run.keras")
-    job.on_train_begin(batches_per_epoch=3)
-    job.on_batch_end(1, 1, {"accuracy": 0.5, "loss": 0.69})
+    job.apply(jobs.TrainBegan(batches_per_epoch=3))
+    job.apply(jobs.BatchEnded(1, 1, {"accuracy": 0.5, "loss": 0.69}))
     monkeypatch.setattr(jobs, "_current", job)
     yield job
-    job.status = "stopped"  # so that nothing waits for the thread that never ran
+    job.record.status = "stopped"  # so that nothing waits for the thread that never ran
 
 
 def test_a_second_start_while_a_run_trains_is_refused_and_the_page_can_stop_the_first(open_app, app_dirs, running_job):
@@ -216,6 +298,46 @@ def test_a_second_start_while_a_run_trains_is_refused_and_the_page_can_stop_the_
     at.run()
     assert not at.exception
     assert running_job._stop.is_set()  # the run is asked to end after its current batch
+
+
+def progress_texts(at) -> list[str]:
+    return [bar.proto.text for bar in at.get("progress")]
+
+
+def test_the_live_panel_follows_a_pretrained_run_from_preparing_to_fine_tuning(
+    open_app, app_dirs, dataset, monkeypatch
+):
+    """A pretrained run decodes its photos, computes the backbone's features once, then trains; no thread runs here."""
+    config = TrainConfig.transfer("mobilenet", epochs=2, fine_tune_epochs=1, augment=False)
+    job = jobs.TrainingJob(config, dataset, app_dirs.models / "pretrained.keras")
+    monkeypatch.setattr(jobs, "_current", job)
+    try:
+        at = open_app(TRAIN_PAGE)
+        assert not at.exception
+        assert progress_texts(at) == ["Starting the training process…"]
+
+        job.apply(jobs.Preparing("decoding", 50, 100))
+        at.run()
+        assert progress_texts(at) == ["Decoding the photos: 50 of 100…"]
+
+        job.apply(jobs.Preparing("features", 10, 36))
+        at.run()
+        (text,) = progress_texts(at)
+        assert text.startswith("Computing the backbone's features") and text.endswith(": 10 of 36…")
+
+        job.apply(jobs.TrainBegan(batches_per_epoch=3))
+        entry = {"accuracy": 0.8, "loss": 0.4, "val_accuracy": 0.85, "val_loss": 0.35}
+        job.apply(jobs.EpochEnded(entry | {"epoch": 1, "phase": "head"}))
+        job.apply(jobs.EpochEnded(entry | {"epoch": 2, "phase": "fine-tune"}))
+        at.run()
+        assert not at.exception
+        live = [chart for chart in at.get("plotly_chart") if "pretrained · validation" in chart_trace_names(chart)]
+        assert len(live) == 2  # accuracy and loss
+        for chart in live:
+            annotations = json.loads(chart.proto.spec)["layout"].get("annotations", [])
+            assert [a["text"] for a in annotations] == ["fine-tuning starts"]
+    finally:
+        job.record.status = "stopped"  # so that nothing waits for the thread that never ran
 
 
 # --- past runs ---------------------------------------------------------------------------------------
@@ -248,3 +370,41 @@ def test_a_run_that_never_finished_is_listed_as_interrupted(open_app, app_dirs, 
     at = open_app(TRAIN_PAGE)
     runs = runs_table(at)
     assert runs.set_index("name").loc["crashed", "status"] == "interrupted"
+
+
+def test_a_pretrained_past_run_shows_what_it_started_from_and_where_fine_tuning_began(open_app, app_dirs, dataset):
+    transfer = TrainConfig.transfer("mobilenet", epochs=3, fine_tune_epochs=1)
+    phases = ["head", "head", "fine-tune"]
+    write_run(app_dirs.models, "mobile", "2026-01-02T10:00:00+00:00", [0.8, 0.9, 0.93], config=transfer, phases=phases)
+    write_run(app_dirs.models, "scratch", "2026-01-01T10:00:00+00:00", [0.55, 0.61])
+    at = open_app(TRAIN_PAGE)
+    assert not at.exception
+    runs = runs_table(at).set_index("name")
+    assert runs.loc["mobile", "started from"] == "MobileNet v1 0.25"
+    assert runs.loc["scratch", "started from"] == "scratch"
+    assert runs.loc["mobile", "augmentation"] == "on" and runs.loc["mobile", "epochs"] == 3
+    for chart in at.get("plotly_chart"):
+        annotations = json.loads(chart.proto.spec)["layout"].get("annotations", [])
+        assert [a["text"] for a in annotations] == ["fine-tuning starts"]
+
+
+def test_the_training_chart_marks_where_fine_tuning_starts():
+    history = [
+        {"epoch": epoch, "accuracy": 0.8, "loss": 0.4, "val_accuracy": 0.85, "val_loss": 0.35, "phase": phase}
+        for epoch, phase in enumerate(["head", "head", "head", "fine-tune", "fine-tune"], start=1)
+    ]
+    scratch = [{k: v for k, v in entry.items() if k != "phase"} for entry in history]
+    for metric in ("accuracy", "loss"):
+        figure = training_figure({"pretrained": history, "scratch": scratch}, metric)
+        (line,) = figure.layout.shapes  # one line, for the one run that fine-tuned
+        assert line.x0 == line.x1 == 3  # after the head's last epoch
+        assert [a.text for a in figure.layout.annotations] == ["fine-tuning starts"]
+        assert [trace.name for trace in figure.data] == [
+            "pretrained · training",
+            "pretrained · validation",
+            "scratch · training",
+            "scratch · validation",
+        ]
+    assert not training_figure({"scratch": scratch}, "accuracy").layout.shapes
+    only_fine_tuned = [entry | {"phase": "fine-tune"} for entry in history]  # no head epochs: nothing to mark
+    assert not training_figure({"all": only_fine_tuned}, "accuracy").layout.shapes

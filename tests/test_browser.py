@@ -3,7 +3,8 @@
 The server runs `streamlit run app.py` on a free local port with CATDOG_DATA_DIR pointing at a
 small dataset copied from the shared photos and CATDOG_MODELS_DIR at an empty temporary folder,
 so nothing is written into the repository except screenshots in tests/artifacts/ (gitignored).
-Only 127.0.0.1 is ever contacted.
+Most tests share one server; the shared-link tests start their own, as they are about its first
+request. Only 127.0.0.1 is ever contacted.
 """
 
 from __future__ import annotations
@@ -18,24 +19,18 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
+from bench.common import CHROMIUM, launch_chromium
+
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 DATASET_NAME = "browser_pets"  # the folder under CATDOG_DATA_DIR; the Train page lists it by this name
 DATASET_COUNTS = {"train": 30, "validation": 10, "test": 4}  # photos per class
 
@@ -72,7 +67,7 @@ def browser():
         _missing_browser(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     playwright = sync_playwright().start()
     try:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        chromium = launch_chromium(playwright)
         yield chromium
         chromium.close()
     finally:
@@ -93,15 +88,9 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def app_server(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
-    """(base URL, models folder) of `streamlit run app.py` on a free port, stopped at teardown."""
-    from conftest import build_dataset
-
-    root = tmp_path_factory.mktemp("browser_app")
-    data_dir, models_dir = root / "data", root / "models"
-    models_dir.mkdir()
-    build_dataset(shared_data, data_dir / DATASET_NAME, **DATASET_COUNTS)
+@contextmanager
+def running_app(data_dir: Path, models_dir: Path, log_path: Path) -> Iterator[str]:
+    """The base URL of `streamlit run app.py` on a free port, answering its health check; stopped on exit."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -109,11 +98,9 @@ def app_server(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
         "CATDOG_DATA_DIR": str(data_dir),
         "CATDOG_MODELS_DIR": str(models_dir),
         "CATDOG_TRAINING": "on",
-        "TF_CPP_MIN_LOG_LEVEL": "2",
     }
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     command += ["--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    log_path = root / "streamlit.log"
     with open(log_path, "wb") as log:
         server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -124,7 +111,7 @@ def app_server(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
             if time.monotonic() > deadline:
                 pytest.fail(f"streamlit did not answer {url}/_stcore/health in {SERVER_START_S} s")
             time.sleep(0.5)
-        yield url, models_dir
+        yield url
     finally:
         server.terminate()
         try:
@@ -132,12 +119,38 @@ def app_server(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def app_server(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
+    """(base URL, models folder) of the app server that most tests share, with a small dataset."""
+    from conftest import build_dataset
+
+    root = tmp_path_factory.mktemp("browser_app")
+    data_dir, models_dir = root / "data", root / "models"
+    models_dir.mkdir()
+    build_dataset(shared_data, data_dir / DATASET_NAME, **DATASET_COUNTS)
+    log_path = root / "streamlit.log"
+    try:
+        with running_app(data_dir, models_dir, log_path) as url:
+            yield url, models_dir
+    finally:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         (ARTIFACTS / "streamlit-server.log").write_bytes(log_path.read_bytes())  # for a failure's post-mortem
 
 
 @pytest.fixture
-def page(browser, app_server):
+def fresh_app_url(tmp_path: Path) -> Iterator[str]:
+    """A just-started app server that nobody has visited yet, with empty data and models folders."""
+    data_dir, models_dir = tmp_path / "data", tmp_path / "models"
+    data_dir.mkdir()
+    models_dir.mkdir()
+    with running_app(data_dir, models_dir, tmp_path / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture
+def visitor(browser):
     """A fresh browser context (a new visitor, so a new Streamlit session) on a 1400×1000 window."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     tab = context.new_page()
@@ -146,6 +159,12 @@ def page(browser, app_server):
         yield tab
     finally:
         context.close()
+
+
+@pytest.fixture
+def page(visitor, app_server):
+    """A new visitor, on the shared app server."""
+    return visitor
 
 
 @pytest.fixture
@@ -322,6 +341,42 @@ def go_to_train_page(page, url: str) -> None:
     expect(page).to_have_url(re.compile(r"/train$"))
 
 
+# --------------------------------------------------------------------------- shared links
+
+
+@pytest.mark.parametrize(
+    "path, heading", [("/", "Cat or dog"), ("/classify", "Cat or dog"), ("/train", "Train a convnet")]
+)
+def test_a_shared_link_opens_the_whole_app_even_as_a_fresh_servers_first_request(visitor, fresh_app_url, path, heading):
+    visitor.goto(fresh_app_url + path)
+    visitor.get_by_role("heading", name=re.compile(heading)).wait_for()
+
+    sidebar = visitor.get_by_test_id("stSidebar")
+    # app.py's navigation, not Streamlit's list of the files in pages/ (app, classify, common, train)
+    links = sidebar.get_by_test_id("stSidebarNav").get_by_role("link")
+    expect(links).to_have_text([re.compile("Classify$"), re.compile("Train$")], timeout=PAGE_TIMEOUT_MS)
+    expect(sidebar.get_by_text("Classify with")).to_be_visible()  # app.py's model picker
+    expect(visitor.get_by_test_id("stAppViewContainer")).to_have_attribute("data-layout", "wide")  # app.py sets it
+    screenshot(visitor, f"first-request-{path.strip('/') or 'root'}")
+
+
+def test_a_class_opening_the_teachers_link_at_once_all_get_the_whole_app(browser, fresh_app_url):
+    """Several first visits at once: those that start before another one has ended Streamlit's legacy routing too."""
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(4)]
+    try:
+        tabs = [context.new_page() for context in contexts]
+        for tab in tabs:
+            tab.goto(f"{fresh_app_url}/train", wait_until="commit")  # all four load together
+        for tab in tabs:
+            links = tab.get_by_test_id("stSidebarNav").get_by_role("link")
+            expect(links).to_have_text([re.compile("Classify$"), re.compile("Train$")], timeout=PAGE_TIMEOUT_MS)
+            expect(tab.get_by_test_id("stSidebar").get_by_text("Classify with")).to_be_visible()
+            expect(tab.get_by_role("heading", name=re.compile("Train a convnet"))).to_be_visible()
+    finally:
+        for context in contexts:
+            context.close()
+
+
 # --------------------------------------------------------------------------- the Classify page
 
 
@@ -455,7 +510,9 @@ def test_a_small_training_run_grows_its_curves_and_its_model_then_classifies(pag
         pytest.fail(f"'Use “{name}” to classify' crashed: {crash.first.inner_text()[:400]}")
     expect(page).to_have_url(re.compile(r"/(classify)?$"))  # Classify is the default page
     picker = page.get_by_test_id("stSidebar").locator('[data-testid="stSelectbox"]')
-    expect(picker.locator("input")).to_have_value(re.compile(rf"^{name} \(\d+% accuracy\)$"), timeout=PAGE_TIMEOUT_MS)
+    expect(picker.locator("input")).to_have_value(
+        re.compile(rf"^{name} · scratch · \d+% accuracy$"), timeout=PAGE_TIMEOUT_MS
+    )
 
     dog = shared_photos(shared_data, "test", "dogs", 2)[1]
     upload(page, dog)

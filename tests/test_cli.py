@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -12,7 +13,8 @@ import pytest
 
 from catdog.cli import main
 from catdog.predict import Classifier
-from catdog.runs import read_metadata
+from catdog.runs import read_record
+from catdog.tensorflow_logs import start_up_lines_dropped
 
 REPO = Path(__file__).resolve().parents[1]
 PREDICTION_LINE = re.compile(r"^.+: (cat|dog), \d+\.\d% dog$")
@@ -108,6 +110,48 @@ def test_python_dash_m_catdog_predict_json_works_as_a_program(model, photos):
     assert records[0]["label"] in ("cat", "dog")
 
 
+def test_a_terminal_shows_the_answer_and_real_errors_but_no_tensorflow_start_up_lines(photos, tmp_path):
+    """`python -m catdog predict` as a user types it: the bundled model, and no TF_CPP_MIN_LOG_LEVEL of theirs."""
+    missing = tmp_path / "not-here.jpg"
+    env = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "catdog", "predict", str(photos[0]), str(missing)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    answer, error = result.stdout.splitlines()
+    assert PREDICTION_LINE.match(answer) and answer.startswith(f"{photos[0]}: ")
+    assert error.startswith(f"{missing}: error: ") and "does not exist" in error
+    assert result.returncode == 1
+    assert result.stderr == "", f"TensorFlow's start-up lines reached the terminal:\n{result.stderr}"
+
+
+STDERR_WHILE_TENSORFLOW_LOADS = {  # by kind, as TensorFlow's C++ (through absl) and Python write them
+    "absl": b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+    "info": b"I0000 00:00:1795885030.491077   10859 port.cc:153] oneDNN custom operations are on.",
+    "warning": b"W0000 00:00:1795885030.491523   10859 cudart_stub.cc:31] a warning",
+    "error": b"E0000 00:00:1795885033.385485   10859 cuda_platform.cc:52] failed call to cuInit",
+    "fatal": b"F0000 00:00:1795885033.385485   10859 cpu_feature_guard.cc:1] a fatal error",
+    "python": b"catdog/photos.py:1: UserWarning: a real warning",
+}
+
+
+@pytest.mark.parametrize(
+    "level, kept",
+    [("0", list(STDERR_WHILE_TENSORFLOW_LOADS)), ("2", ["error", "fatal", "python"]), ("3", ["fatal", "python"])],
+)
+def test_while_tensorflow_loads_stderr_loses_only_what_tf_cpp_min_log_level_hides(level, kept, monkeypatch, capfd):
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", level)
+    with start_up_lines_dropped():
+        for line in STDERR_WHILE_TENSORFLOW_LOADS.values():
+            os.write(2, line + b"\n")  # the file descriptor, where TensorFlow's C++ writes
+    shown = capfd.readouterr().err.splitlines()
+    assert shown == [STDERR_WHILE_TENSORFLOW_LOADS[kind].decode() for kind in kept]
+
+
 def test_python_dash_m_catdog_help_names_the_three_commands():
     result = subprocess.run(
         [sys.executable, "-m", "catdog", "--help"], cwd=REPO, capture_output=True, text=True, timeout=60
@@ -129,6 +173,8 @@ def test_python_dash_m_catdog_help_names_the_three_commands():
         (["train", "--data", "d", "--out", "m.keras", "--limit", "-3"], "at least 1"),
         (["train", "--data", "d", "--out", "m.keras", "--image-size", "big"], "invalid"),
         (["train", "--data", "d", "--out", "m.keras", "--precision", "float8"], "invalid choice"),
+        (["train", "--data", "d", "--out", "m.keras", "--pretrained", "resnet50"], "invalid choice"),
+        (["train", "--data", "d", "--out", "m.keras", "--fine-tune-epochs", "-1"], "0 or more"),
         (["train", "--out", "m.keras"], "--data"),
         (["evaluate", "--model", "m.keras"], "--data"),
         (["classify", "cat.jpg"], "invalid choice"),
@@ -140,6 +186,8 @@ def test_python_dash_m_catdog_help_names_the_three_commands():
         "negative-limit",
         "image-size-not-a-number",
         "unknown-precision",
+        "unknown-backbone",
+        "negative-fine-tune-epochs",
         "train-without-data",
         "evaluate-without-data",
         "unknown-command",
@@ -217,8 +265,7 @@ def test_train_with_tiny_settings_saves_a_model_and_says_where(tmp_path, make_da
     data = make_dataset(tmp_path / "data", train=8, validation=3, test=2)
     bad = not_a_photo(data / "train" / "dogs" / "dog.0.jpg")
     out = tmp_path / "models" / "cli.keras"
-    # --batch-size 4: with one epoch of a single batch, catdog's learning-rate schedule fails
-    # (see test_training.py::test_one_epoch_on_fewer_photos_than_a_batch_still_trains).
+    # --batch-size 4: four steps in the epoch rather than one.
     argv = ["train", "--data", str(data), "--out", str(out), "--image-size", "32", "--width", "8"]
     argv += ["--epochs", "1", "--limit", "8", "--batch-size", "4"]
 
@@ -230,11 +277,13 @@ def test_train_with_tiny_settings_saves_a_model_and_says_where(tmp_path, make_da
     assert f"skipped {bad}: " in out_text
     assert re.search(r"best validation accuracy [\d.]+ at epoch 1, test accuracy [\d.]+", out_text)
     assert out.is_file()
-    metadata = read_metadata(out)
-    assert metadata["command"] == "python -m catdog " + " ".join(argv)
-    assert metadata["config"]["image_size"] == 32 and metadata["config"]["limit_per_class"] == 8
-    assert metadata["train_photos"] == 15  # the first 8 files per class, one of them a text file
-    assert [path for path, _ in metadata["unreadable"]] == [str(bad)]
+    record = read_record(out)
+    assert record.command == "python -m catdog " + " ".join(argv)
+    assert record.config.image_size == 32 and record.config.limit_per_class == 8
+    assert record.config.pretrained is None  # from scratch unless --pretrained
+    assert record.status == "finished" and record.epochs_run == 1
+    assert record.train_photos == 15  # the first 8 files per class, one of them a text file
+    assert [path for path, _ in record.unreadable] == [str(bad)]
 
 
 def test_train_with_a_missing_data_folder_exits_2_with_an_error(tmp_path, capsys):
@@ -253,3 +302,55 @@ def test_train_on_a_folder_that_is_not_a_dataset_exits_2(tmp_path, capsys):
     code = main(["train", "--data", str(tmp_path / "holiday"), "--out", str(tmp_path / "m.keras")])
     assert code == 2
     assert "cat.N.jpg" in capsys.readouterr().err
+
+
+def test_train_pretrained_takes_the_transfer_defaults_and_the_options_given(monkeypatch, capsys):
+    import catdog.train
+    from catdog.config import TrainConfig
+    from catdog.runs import RunRecord
+
+    configs = []
+
+    def no_training(config, data, out, **kwargs):
+        configs.append(config)
+        return RunRecord(Path(out).stem, config, status="finished")
+
+    monkeypatch.setattr(catdog.train, "train", no_training)
+    base = ["train", "--data", "d", "--out", "m.keras"]
+    assert main([*base, "--pretrained", "mobilenet"]) == 0
+    options = ["--pretrained", "mobilenet_v2", "--epochs", "4", "--fine-tune-epochs", "1", "--no-augment"]
+    assert main([*base, *options]) == 0
+    assert main([*base, "--epochs", "4"]) == 0
+    assert configs == [
+        TrainConfig.transfer("mobilenet"),
+        TrainConfig.transfer("mobilenet_v2", epochs=4, fine_tune_epochs=1, augment=False),
+        TrainConfig(epochs=4),  # from scratch: its own defaults, no fine-tuning
+    ]
+    assert "saved m.keras and m.json" in capsys.readouterr().out
+
+
+def test_train_with_more_fine_tuning_epochs_than_epochs_exits_2(tmp_path, capsys):
+    out = tmp_path / "never.keras"
+    code = main(["train", "--data", "d", "--out", str(out), "--pretrained", "mobilenet", "--epochs", "2"])
+    captured = capsys.readouterr()
+    assert code == 2  # the transfer default of 3 fine-tuning epochs does not fit in 2
+    assert captured.err.startswith("error: ") and "--fine-tune-epochs 3 is more than --epochs 2" in captured.err
+    assert not out.exists() and not out.with_suffix(".json").exists()
+
+
+def test_train_pretrained_without_its_weights_and_offline_exits_2_with_an_error(
+    offline_keras_home, tiny_dataset, tmp_path, capsys
+):
+    from conftest import MOBILENET_WEIGHTS
+
+    out = tmp_path / "offline.keras"
+    argv = ["train", "--pretrained", "mobilenet", "--data", str(tiny_dataset), "--out", str(out)]
+    code = main([*argv, "--epochs", "2", "--fine-tune-epochs", "1"])
+    captured = capsys.readouterr()
+    assert code == 2
+    (error,) = captured.err.splitlines()  # one line, no traceback
+    assert error.startswith("error: ")
+    assert MOBILENET_WEIGHTS in error and str(offline_keras_home.home / "models") in error  # what to put where
+    assert "Traceback" not in captured.err + captured.out
+    assert not out.exists()
+    assert read_record(out).status == "failed"  # the run's record says why

@@ -19,9 +19,21 @@ import pytest
 
 from catdog import jobs
 from catdog.config import TrainConfig
-from catdog.jobs import JobBusy, TrainingJob, current_job, safe_name, start_job
+from catdog.jobs import (
+    BatchEnded,
+    EpochEnded,
+    Failed,
+    Finished,
+    JobBusy,
+    Preparing,
+    TrainBegan,
+    TrainingJob,
+    current_job,
+    safe_name,
+    start_job,
+)
 from catdog.model import input_size, load_model
-from catdog.runs import metadata_path, read_metadata
+from catdog.runs import RunRecord, metadata_path, read_record
 
 TINY = dict(image_size=32, width=8, limit_per_class=12, batch_size=8, augment=False)
 BATCHES_PER_EPOCH = 3  # 24 training photos in batches of 8
@@ -56,25 +68,23 @@ def watched_run(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFactory):
     """A 3-epoch run, plus what was seen while it ran.
 
     seen["polled"]: the statuses this thread saw while polling the job, as the page does;
-    seen["batches"]: (status, progress, number of batch points) right after each batch;
-    seen["on_disk"]: the run's JSON file as read right after each epoch ended.
+    seen["batches"]: (status, progress, number of batch points) right after each batch was applied;
+    seen["on_disk"]: the run record on disk as read right after each epoch's report was applied.
     """
     seen: dict = {"polled": [], "batches": [], "on_disk": []}
-    on_batch_end, on_epoch_end = TrainingJob.on_batch_end, TrainingJob.on_epoch_end
+    apply = TrainingJob.apply
 
-    def watch_batch(self, epoch, batch, logs):
-        on_batch_end(self, epoch, batch, logs)
-        seen["batches"].append((self.status, self.progress, len(self.batches)))
-
-    def watch_epoch(self, record):
-        on_epoch_end(self, record)
-        seen["on_disk"].append(read_metadata(self.out_path))
+    def watch(self, message):
+        apply(self, message)
+        if isinstance(message, BatchEnded):
+            seen["batches"].append((self.status, self.progress, len(self.batch_points)))
+        elif isinstance(message, EpochEnded):
+            seen["on_disk"].append(read_record(self.out_path))
 
     models_dir = tmp_path_factory.mktemp("watched_run")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(jobs, "_current", None)
-        patch.setattr(TrainingJob, "on_batch_end", watch_batch)
-        patch.setattr(TrainingJob, "on_epoch_end", watch_epoch)
+        patch.setattr(TrainingJob, "apply", watch)
         job = start_job(TrainConfig(epochs=3, **TINY), tiny_dataset, models_dir, "watched")
         while job.running:
             if not seen["polled"] or seen["polled"][-1] != job.status:
@@ -90,6 +100,7 @@ def test_a_run_reports_its_progress_batch_by_batch_then_finishes(watched_run):
     assert job.error is None and not job.running
     assert seen["polled"][0] == "preparing" and "training" in seen["polled"]
     assert job.batches_per_epoch == BATCHES_PER_EPOCH
+    assert job.preparing == Preparing("decoding", 24, 24)  # the 24 training photos, decoded before training
     # Each batch adds a point and moves the progress bar forward, up to 100%.
     statuses, progress, points = zip(*seen["batches"])
     assert set(statuses) == {"training"}
@@ -97,40 +108,45 @@ def test_a_run_reports_its_progress_batch_by_batch_then_finishes(watched_run):
     assert list(progress) == sorted(progress) and progress[0] > 0
     assert progress[-1] == pytest.approx(1.0)
     assert job.progress == pytest.approx(1.0)
-    assert [point["epoch"] for point in job.batches] == sorted(point["epoch"] for point in job.batches)
-    assert all({"accuracy", "loss"} <= set(point) for point in job.batches)
-    # One record per epoch, with validation scores.
-    assert [record["epoch"] for record in job.epochs] == [1, 2, 3]
-    for record in job.epochs:
-        assert 0.0 <= record["val_accuracy"] <= 1.0 and record["val_loss"] > 0
-    assert job.best_val_accuracy == max(record["val_accuracy"] for record in job.epochs)
+    assert (job.current_epoch, job.current_batch) == (3, BATCHES_PER_EPOCH)
+    assert [point["epoch"] for point in job.batch_points] == sorted(point["epoch"] for point in job.batch_points)
+    assert all({"accuracy", "loss"} <= set(point) for point in job.batch_points)
+    # One history entry per epoch, with validation scores.
+    history = job.record.history
+    assert [entry["epoch"] for entry in history] == [1, 2, 3]
+    for entry in history:
+        assert 0.0 <= entry["val_accuracy"] <= 1.0 and entry["val_loss"] > 0
+    assert job.record.validation_accuracy == max(entry["val_accuracy"] for entry in history)
     assert job.seconds_left is not None and job.seconds_left == pytest.approx(0.0, abs=1e-6)
 
 
 def test_the_run_file_is_written_at_each_epoch_end_while_the_run_trains(watched_run):
     job, seen = watched_run
     snapshots = seen["on_disk"]
-    assert [len(s["history"]) for s in snapshots] == [1, 2, 3]
-    assert [s["epochs_run"] for s in snapshots] == [1, 2, 3]
-    assert {s["status"] for s in snapshots} == {"training"}
-    assert {s["name"] for s in snapshots} == {"watched"}
-    assert snapshots[0]["config"] == job.config.to_dict()
-    assert snapshots[-1]["history"] == job.epochs
-    assert not job.out_path.with_name(".saving-watched.json").exists()
+    assert [len(s.history) for s in snapshots] == [1, 2, 3]
+    assert [s.epochs_run for s in snapshots] == [1, 2, 3]
+    assert {s.status for s in snapshots} == {"training"}
+    assert {s.name for s in snapshots} == {"watched"}
+    assert {s.command for s in snapshots} == {"Train page"}
+    assert snapshots[0].config == job.config
+    assert snapshots[-1].history == job.record.history
+    # The training process writes the record; the server (this process) only reads it.
+    assert {s.pid for s in snapshots} == {job._process.pid}
     assert not [p for p in job.out_path.parent.iterdir() if p.name.startswith(".saving-")]  # no scratch left
 
 
-def test_the_saved_model_loads_and_its_metadata_matches_the_run(watched_run):
+def test_the_saved_model_loads_and_its_record_matches_the_run(watched_run):
     job, _ = watched_run
     assert job.out_path == job.out_path.parent / "watched.keras" and job.out_path.is_file()
     model = load_model(job.out_path)
     assert input_size(model) == 32
-    metadata = read_metadata(job.out_path)
-    assert metadata["status"] == "finished" and metadata["epochs_run"] == 3
-    assert [r["val_accuracy"] for r in metadata["history"]] == [r["val_accuracy"] for r in job.epochs]
-    assert metadata["history"] == json.loads(json.dumps(job.epochs))
-    assert metadata == json.loads(json.dumps(job.metadata))  # the file is what train() returned
-    assert metadata["validation_accuracy"] == job.best_val_accuracy
+    record = read_record(job.out_path)
+    assert record.status == "finished" and record.state == "finished" and record.epochs_run == 3
+    assert record.pid is None  # the run ended
+    assert [r["val_accuracy"] for r in record.history] == [r["val_accuracy"] for r in job.record.history]
+    assert record.history == json.loads(json.dumps(job.record.history))
+    assert record.to_dict() == json.loads(json.dumps(job.record.to_dict()))  # the file is what train() returned
+    assert record.validation_accuracy == job.record.validation_accuracy
 
 
 # --- stopping, refusing, failing -------------------------------------------------------------------
@@ -150,7 +166,7 @@ def refused_then_stopped(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFa
             except JobBusy as busy:
                 refusal = busy
             current_after_refusal = current_job()
-            trained = wait_until(lambda: job.batches or not job.running)
+            trained = wait_until(lambda: job.batch_points or not job.running)
         finally:
             job.stop()
             job.wait(WAIT)
@@ -172,10 +188,11 @@ def test_stop_ends_the_run_early_and_still_saves_what_it_learned(refused_then_st
     assert refused_then_stopped.trained, "the run never trained"
     assert job.status == "stopped", job.error
     assert not job.running and job.progress < 1.0
-    assert job.batches and len(job.epochs) < 50
+    assert job.batch_points and job.record.epochs_run < 50
     assert job.out_path == refused_then_stopped.models_dir / "first-run.keras" and job.out_path.is_file()
-    metadata = read_metadata(job.out_path)
-    assert metadata["status"] == "stopped" and metadata["stopped_early"] is True
+    record = read_record(job.out_path)
+    assert record.status == "stopped" and record.stopped_early is True
+    assert job.record == record  # the job holds the record the training process ended with
     assert input_size(load_model(job.out_path)) == 32
 
 
@@ -217,52 +234,82 @@ def test_a_broken_dataset_fails_with_a_plain_message_and_leaves_other_models_alo
         assert noise not in job.error
     # The failed run is recorded beside the others (its name made safe) and nothing else changed.
     assert job.out_path == models / "broken-run.keras" and not job.out_path.exists()
-    record = read_metadata(job.out_path)
-    assert record["status"] == "failed" and record["error"] == job.error and record["history"] == []
+    record = read_record(job.out_path)
+    assert record.status == "failed" and record.error == job.error and record.history == []
+    assert record.state == "failed" and record.pid is None
     assert {p.name: p.read_bytes() for p in models.iterdir() if p.name != "broken-run.json"} == before
 
 
 def test_a_training_process_killed_midway_fails_the_run_and_the_server_carries_on(tiny_dataset, tmp_path):
     """What the kernel's out-of-memory killer does to a run too big for the server."""
     job = start_job(TrainConfig(epochs=50, **TINY), tiny_dataset, tmp_path, "killed")
-    assert wait_until(lambda: job.batches or not job.running), "the run never trained"
-    assert job._process.pid != os.getpid()
-    os.kill(job._process.pid, signal.SIGKILL)
+    assert wait_until(lambda: job.batch_points or not job.running), "the run never trained"
+    killed = job._process.pid
+    os.kill(killed, signal.SIGKILL)
     job.wait(WAIT)
     assert job.status == "failed" and not job.running
-    assert job.error == "The training process ended unexpectedly (exit code -9): the server probably ran out of memory."
-    record = read_metadata(job.out_path)
-    assert record["status"] == "failed" and record["error"] == job.error
+    assert job.error == "The training process was killed by SIGKILL (the system's out-of-memory killer sends this)."
+    # Nobody was left to write the end of the record: it still says training, by a process that is gone.
+    record = read_record(job.out_path)
+    assert record.status == "training" and record.pid == killed
+    assert record.state == "interrupted"
     assert not job.out_path.exists()
     after = start_job(TrainConfig(epochs=1, **TINY), tiny_dataset, tmp_path, "after")  # the next run is allowed
     after.wait(WAIT)
     assert after.status == "finished", after.error
 
 
-@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
-def test_the_model_builds_whole_even_if_the_app_clears_the_keras_session_mid_build(monkeypatch, precision):
-    """The Train page redraws every second while a run prepares, and Streamlit ends every script
-    run by clearing the Keras session (streamlit/runtime/scriptrunner/script_runner.py,
-    _clean_problem_modules), which resets the layer-name counters and the dtype policy of every
-    thread. Here that happens, as it can in the app, between layers of build_model: a model that
-    took its layer names from those counters failed the run with 'The name "conv2d" is used 2 times'."""
-    import keras
+# --- reports from the training process -------------------------------------------------------------
 
-    from catdog.model import build_model
 
-    real_pooling = keras.layers.MaxPooling2D
+def fresh_job(tmp_path: Path, epochs: int = 2) -> TrainingJob:
+    """A job as start_job makes it, with no process started: each test applies reports by hand."""
+    return TrainingJob(TrainConfig(epochs=epochs, **TINY), tmp_path / "data", tmp_path / "models" / "by-hand.keras")
 
-    def pooling_while_a_script_run_ends(*args, **kwargs):
-        keras.backend.clear_session()
-        return real_pooling(*args, **kwargs)
 
-    monkeypatch.setattr(keras.layers, "MaxPooling2D", pooling_while_a_script_run_ends)
-    model = build_model(TrainConfig(**TINY), precision)
-    names = [layer.name for layer in model.layers]
-    assert len(names) == len(set(names))
-    policies = {layer.dtype_policy.name for layer in model.layers[1:-1]}  # between the input and the output
-    assert policies == {"mixed_bfloat16" if precision == "bfloat16" else "float32"}
-    assert model.layers[-1].dtype_policy.name == "float32"  # probabilities in full precision
+def test_each_report_from_the_training_process_updates_the_job(tmp_path):
+    job = fresh_job(tmp_path)
+    assert job.status == "preparing" and job.running and job.preparing is None
+    assert job.record.command == "Train page" and job.name == "by-hand"
+
+    job.apply(Preparing("decoding", 50, 100))
+    assert job.preparing == Preparing("decoding", 50, 100) and job.status == "preparing"
+
+    job.apply(TrainBegan(batches_per_epoch=3))
+    assert job.status == "training" and job.batches_per_epoch == 3 and job.progress == 0.0
+
+    job.apply(BatchEnded(1, 1, {"accuracy": 0.5, "loss": 0.69, "learning_rate": 0.001}))
+    assert (job.current_epoch, job.current_batch) == (1, 1)
+    assert job.batch_points == [{"epoch": 0.333, "accuracy": 0.5, "loss": 0.69}]  # no learning rate on the chart
+    assert job.progress == pytest.approx(1 / 6)  # one batch of 2 epochs × 3
+
+    first = {"epoch": 1, "accuracy": 0.55, "loss": 0.68, "val_accuracy": 0.6, "val_loss": 0.67}
+    job.apply(EpochEnded(first))
+    job.apply(EpochEnded(first | {"epoch": 2, "val_accuracy": 0.58}))
+    assert [entry["epoch"] for entry in job.record.history] == [1, 2]
+    assert job.record.validation_accuracy == 0.6 and job.record.best_epoch == 1  # the best epoch, not the last
+    assert job.running
+
+    ended = RunRecord("by-hand", job.config, status="finished", history=job.record.history, test_accuracy=0.75)
+    job.apply(Finished(ended))
+    assert job.record is ended
+    assert job.status == "finished" and not job.running and job.error is None
+
+
+def test_a_failure_report_ends_the_job_with_its_message(tmp_path):
+    job = fresh_job(tmp_path)
+    job.apply(TrainBegan(batches_per_epoch=3))
+    job.apply(Failed("The server ran out of memory. Try fewer photos per class."))
+    assert job.status == "failed" and not job.running
+    assert job.error == "The server ran out of memory. Try fewer photos per class."
+
+
+@pytest.mark.parametrize("message", ["on_epoch_end", {"epoch": 1}, None], ids=["method-name", "dict", "none"])
+def test_a_report_of_an_unknown_kind_is_refused(tmp_path, message):
+    job = fresh_job(tmp_path)
+    with pytest.raises(TypeError, match="unknown report"):
+        job.apply(message)
+    assert job.status == "preparing" and job.record.history == [] and job.batch_points == []
 
 
 # --- names -----------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-"""catdog.train, catdog.model and catdog.predict.Classifier, on tiny models trained in seconds.
+"""catdog.train, catdog.model, catdog.runs and catdog.predict.Classifier, on tiny models trained in seconds.
 
 Most tests reuse the session's `tiny_model` (conftest.py); the few extra training runs use a
-handful of photos at 32×32 pixels and a width of 8 filters.
+handful of photos at 32×32 pixels and a width of 8 filters. The pretrained runs start from
+MobileNet v1 0.25 (1 MB of ImageNet weights, from conftest.py's `keras_home`) on 24 photos.
 """
 
 from __future__ import annotations
@@ -9,21 +10,43 @@ from __future__ import annotations
 import dataclasses
 import gc
 import json
+import os
+import subprocess
+import sys
 import threading
 import weakref
 from pathlib import Path
+from types import SimpleNamespace
 
 import keras
 import numpy as np
 import pytest
+from conftest import MOBILENET_WEIGHTS
 
-from catdog.config import TrainConfig
+import catdog.model
+import catdog.train
+from catdog.config import DOG_THRESHOLD, SCRATCH_MODEL, TrainConfig
 from catdog.data import DatasetError, DecodedPhotos
-from catdog.model import build_model, input_size, load_model, predict_dog_probability
+from catdog.model import (
+    BACKBONES,
+    WeightsUnavailable,
+    build_model,
+    choose_precision,
+    input_size,
+    load_model,
+    predict_dog_probability,
+)
 from catdog.photos import load_photo, model_input
-from catdog.predict import Classifier, Prediction
-from catdog.runs import metadata_path, read_metadata, write_json_atomically
-from catdog.train import augment_batch, save_model, train, training_batches
+from catdog.predict import Classifier, Prediction, label_of
+from catdog.runs import RunRecord, RunRecordError, list_runs, metadata_path, read_record, write_json_atomically
+from catdog.train import (
+    augment_batch,
+    explain_failure,
+    one_cycle_schedule,
+    save_model,
+    train,
+    training_batches,
+)
 
 TINY = dict(image_size=32, width=8)
 
@@ -37,65 +60,242 @@ def photos_in(folder: Path) -> list[Path]:
     return sorted(folder.glob("*/*.jpg"))
 
 
+class Listener:
+    """A catdog.train listener that writes down what it hears, and the run record on disk when it hears it."""
+
+    def __init__(self, record_path: Path | None = None) -> None:
+        self.record_path = record_path
+        self.prepared, self.batches_per_epoch, self.batches, self.epochs = [], [], [], []
+        self.on_disk: dict[str, list] = {"prepare": [], "train_begin": [], "epoch_end": []}
+
+    def _snapshot(self, when: str) -> None:
+        if self.record_path is not None:
+            self.on_disk[when].append(read_record(self.record_path))
+
+    def on_prepare(self, stage, done, total):
+        self.prepared.append((stage, done, total))
+        self._snapshot("prepare")
+
+    def on_train_begin(self, batches_per_epoch):
+        self.batches_per_epoch.append(batches_per_epoch)
+        self._snapshot("train_begin")
+
+    def on_batch_end(self, epoch, batch, logs):
+        self.batches.append((epoch, batch, sorted(logs)))
+
+    def on_epoch_end(self, entry):
+        self.epochs.append(entry)
+        self._snapshot("epoch_end")
+
+
+def _no_training(*args, **kwargs):
+    raise AssertionError("training started although the dataset cannot be used")
+
+
 # --- what a training run leaves behind -----------------------------------------------------------
 
 
-def test_training_saves_the_model_and_its_metadata_beside_it(tiny_model):
-    model_path, metadata = tiny_model
+def test_training_saves_the_model_and_its_run_record_beside_it(tiny_model):
+    model_path, record = tiny_model
+    assert isinstance(record, RunRecord)
     assert model_path.is_file() and model_path.stat().st_size > 0
     assert metadata_path(model_path) == model_path.with_suffix(".json")
     assert metadata_path(model_path).is_file()
     on_disk = json.loads(metadata_path(model_path).read_text())
-    assert on_disk == json.loads(json.dumps(metadata))  # the returned dict is what was written
-    assert read_metadata(model_path) == on_disk
+    assert on_disk == json.loads(json.dumps(record.to_dict()))  # the returned record is what was written
+    assert read_record(model_path) == record
 
 
-def test_the_metadata_has_one_history_entry_per_epoch_with_loss_and_accuracy(tiny_model):
-    _, metadata = tiny_model
-    assert metadata["epochs_run"] == 1
-    assert metadata["stopped_early"] is False
-    assert metadata["status"] == "finished"
-    assert len(metadata["history"]) == 1
-    entry = metadata["history"][0]
+def test_the_record_has_one_history_entry_per_epoch_with_loss_and_accuracy(tiny_model):
+    _, record = tiny_model
+    assert record.epochs_run == 1
+    assert record.stopped_early is False
+    assert record.status == "finished" and record.state == "finished"
+    assert record.error is None and record.pid is None  # the run ended: no process writes it any more
+    assert len(record.history) == 1
+    entry = record.history[0]
     assert entry["epoch"] == 1
-    for key in ("accuracy", "loss", "val_accuracy", "val_loss"):
+    assert "phase" not in entry  # a run from scratch has no phases
+    assert record.phases == []
+    for key in ("seconds", "accuracy", "loss", "val_accuracy", "val_loss"):
         assert isinstance(entry[key], float), key
     assert 0.0 <= entry["accuracy"] <= 1.0 and 0.0 <= entry["val_accuracy"] <= 1.0
     assert entry["loss"] > 0 and entry["val_loss"] > 0
-    assert metadata["best_epoch"] == 1
-    assert metadata["validation_accuracy"] == entry["val_accuracy"]
+    assert record.best_epoch == 1
+    assert record.validation_accuracy == entry["val_accuracy"]
+    assert record.seconds >= entry["seconds"] > 0
 
 
-def test_the_metadata_records_the_config_and_the_data_it_was_trained_on(tiny_model, tiny_dataset):
-    _, metadata = tiny_model
-    config = TrainConfig(**metadata["config"])  # the saved config rebuilds the same TrainConfig
-    assert config == TrainConfig(**TINY, epochs=1, limit_per_class=12, batch_size=8)
-    assert metadata["image_size"] == 32
-    assert metadata["data"] == str(tiny_dataset.resolve())
-    assert metadata["layout"] == "folders"
-    assert metadata["train_photos"] == 24  # 12 per class
-    assert metadata["validation_photos"] == 12
-    assert metadata["unreadable"] == []
-    assert metadata["name"] == "tiny"
-    assert metadata["precision"] in ("float32", "bfloat16")
+def test_the_record_has_the_config_and_the_data_it_was_trained_on(tiny_model, tiny_dataset):
+    _, record = tiny_model
+    saved = json.loads(metadata_path(tiny_model[0]).read_text())["config"]
+    assert TrainConfig.from_dict(saved) == record.config  # the saved config rebuilds the same TrainConfig
+    assert record.config == TrainConfig(**TINY, epochs=1, limit_per_class=12, batch_size=8)
+    assert record.image_size == 32
+    assert record.data == str(tiny_dataset.resolve())
+    assert record.layout == "folders"
+    assert record.train_photos == 24  # 12 per class
+    assert record.validation_photos == 12
+    assert record.unreadable == []
+    assert record.name == "tiny"
+    assert record.precision in ("float32", "bfloat16")
 
 
 def test_the_test_accuracy_is_a_fraction_of_the_test_photos(tiny_model):
-    _, metadata = tiny_model
-    accuracy = metadata["test_accuracy"]
+    _, record = tiny_model
+    accuracy = record.test_accuracy
     assert isinstance(accuracy, float)
     assert 0.0 <= accuracy <= 1.0
     assert round(accuracy * 8) == pytest.approx(accuracy * 8, abs=1e-3)  # k of the 8 test photos
 
 
-def test_training_puts_the_global_precision_back_to_float32(tiny_model):
-    assert keras.mixed_precision.global_policy().name == "float32"
+def test_a_model_trained_in_bfloat16_is_saved_in_float32(tiny_model, loaded_model):
+    policies = {layer.dtype_policy.name for layer in loaded_model.layers[1:]}  # every layer after the input
+    assert policies == {"float32"}, f"trained in {tiny_model[1].precision}"
+
+
+def test_a_bfloat16_build_has_mixed_bfloat16_layers_and_puts_the_global_policy_back(monkeypatch):
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_float16")  # whatever the caller had set, not Keras's default
+    try:
+        model = build_model(TrainConfig(**TINY), "bfloat16")
+        assert keras.config.dtype_policy().name == "mixed_float16"
+        assert {layer.dtype_policy.name for layer in model.layers[1:-1]} == {"mixed_bfloat16"}
+        assert model.layers[-1].dtype_policy.name == "float32"  # probabilities in full precision
+
+        model = build_model(TrainConfig(**TINY), "float32")
+        assert {layer.dtype_policy.name for layer in model.layers[1:]} == {"float32"}
+        assert keras.config.dtype_policy().name == "mixed_float16"
+
+        def broken_pooling(*args, **kwargs):
+            raise RuntimeError("a layer failed to build")
+
+        monkeypatch.setattr(keras.layers, "MaxPooling2D", broken_pooling)
+        with pytest.raises(RuntimeError, match="failed to build"):
+            build_model(TrainConfig(**TINY), "bfloat16")
+        assert keras.config.dtype_policy().name == "mixed_float16"  # put back even when the build fails
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
+def test_auto_precision_picks_bfloat16_only_for_the_convnet_on_a_cpu_with_bfloat16(monkeypatch):
+    def cpu_flags(flags: str):
+        monkeypatch.setattr(catdog.model, "Path", lambda path: SimpleNamespace(read_text=lambda: f"flags\t: {flags}"))
+
+    cpu_flags("fpu sse avx2 avx512f avx512_bf16 amx_bf16")
+    assert choose_precision("auto", TrainConfig()) == "bfloat16"
+    assert choose_precision("auto", TrainConfig.transfer("mobilenet")) == "float32"  # backbones stay float32
+    assert choose_precision("auto", TrainConfig.transfer("mobilenet_v2")) == "float32"
+    assert choose_precision("bfloat16", TrainConfig.transfer("mobilenet")) == "bfloat16"  # asked for explicitly
+    cpu_flags("fpu sse avx2 avx512f")
+    assert choose_precision("auto", TrainConfig()) == "float32"
+    assert choose_precision("float32", TrainConfig()) == "float32"
 
 
 def test_saving_leaves_no_scratch_folder_behind(tiny_model):
     model_path, _ = tiny_model
     assert sorted(p.name for p in model_path.parent.iterdir()) == ["tiny.json", "tiny.keras"]
     assert not list(model_path.parent.glob(".saving-*"))
+
+
+# --- run records ---------------------------------------------------------------------------------
+
+
+def test_the_record_of_the_shipped_convnet_written_by_an_earlier_version_loads_with_its_scores():
+    """The convnet from scratch (the bundled model before the pretrained one) keeps an earlier version's record."""
+    assert "epochs_run" in json.loads(metadata_path(SCRATCH_MODEL).read_text())  # the earlier version's schema
+    record = read_record(SCRATCH_MODEL)
+    assert isinstance(record, RunRecord)
+    assert record.name == SCRATCH_MODEL.stem
+    assert record.validation_accuracy == 0.901 and record.test_accuracy == 0.914
+    assert record.epochs_run == 100 and record.best_epoch == 64
+    assert record.config.width == 32 and record.config.epochs == 100
+    assert record.image_size == 128
+    assert record.config.pretrained is None  # from scratch: written before pretrained backbones existed
+    assert record.status == "finished" and record.state == "finished"
+    assert record.stopped_early is False
+    assert all({"epoch", "accuracy", "val_accuracy"} <= set(entry) for entry in record.history)
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [{"test_accuracy": "high"}, {"validation_accuracy": True}, {"config": "small"}, {"config": [32, 8]}],
+    ids=["test-accuracy-a-word", "validation-accuracy-a-bool", "config-a-word", "config-a-list"],
+)
+def test_a_record_with_values_of_the_wrong_kind_is_unreadable_and_skipped_by_list_runs(tmp_path, damage):
+    good = RunRecord("good", TrainConfig(epochs=3), history=[{"epoch": 1, "val_accuracy": 0.6}])
+    good.save(tmp_path / "good.json")
+    values = good.to_dict() | {"name": "damaged", "created": "2020-01-01T00:00:00+00:00"} | damage
+    (tmp_path / "damaged.json").write_text(json.dumps(values))
+    with pytest.raises(RunRecordError):
+        RunRecord.from_dict(values)
+    assert read_record(tmp_path / "damaged.keras") is None
+    assert list_runs(tmp_path) == [read_record(tmp_path / "good.keras")]
+
+
+def test_a_record_survives_the_round_trip_through_its_dict_and_json(tmp_path):
+    record = RunRecord(
+        "round-trip",
+        TrainConfig.transfer("mobilenet", epochs=3, fine_tune_epochs=1, limit_per_class=100),
+        status="failed",
+        error="The server ran out of memory.",
+        command="python -m catdog train --pretrained mobilenet",
+        data="/data/cats",
+        layout="kaggle",
+        precision="float32",
+        train_photos=200,
+        validation_photos=50,
+        unreadable=[["/data/cats/cat.1.jpg", "not an image we can read"]],
+        phases=[{"phase": "head", "first_epoch": 1, "trainable_weights": 257}],
+        test_accuracy=0.75,
+        seconds=12.5,
+        pid=4242,
+    )
+    for entry in ({"epoch": 1, "val_accuracy": 0.8, "phase": "head"}, {"epoch": 2, "val_accuracy": 0.9}):
+        record.add_epoch(entry)
+    assert RunRecord.from_dict(record.to_dict()) == record
+    assert RunRecord.from_dict(json.loads(json.dumps(record.to_dict()))) == record
+    record.save(tmp_path / "round-trip.json")
+    assert read_record(tmp_path / "round-trip.keras") == record
+    assert set(record.to_dict()) == {f.name for f in dataclasses.fields(RunRecord)}
+
+
+def test_add_epoch_keeps_the_best_validation_epoch():
+    record = RunRecord("best", TrainConfig(epochs=3))
+    for epoch, val_accuracy in enumerate([0.6, 0.7, 0.65], start=1):
+        record.add_epoch({"epoch": epoch, "val_accuracy": val_accuracy})
+    assert record.best_epoch == 2 and record.validation_accuracy == 0.7
+    assert record.epochs_run == 3 and not record.stopped_early
+
+
+def test_a_run_left_training_by_a_process_that_has_ended_is_interrupted():
+    ended = subprocess.Popen([sys.executable, "-c", "pass"])
+    ended.wait()
+    left_behind = RunRecord("crashed", TrainConfig(), status="training", pid=ended.pid)
+    assert left_behind.state == "interrupted"
+    assert dataclasses.replace(left_behind, status="preparing").state == "interrupted"
+    assert dataclasses.replace(left_behind, pid=None).state == "interrupted"  # no process was ever named
+    going = dataclasses.replace(left_behind, pid=os.getpid())  # this process is alive
+    assert going.state == "training"
+    assert dataclasses.replace(going, status="preparing").state == "preparing"
+    assert dataclasses.replace(left_behind, status="finished").state == "finished"  # an ended run stays ended
+
+
+def test_read_record_of_a_model_without_one_is_none(tmp_path):
+    assert read_record(tmp_path / "nothing.keras") is None
+    (tmp_path / "broken.json").write_text("{not json")
+    assert read_record(tmp_path / "broken.keras") is None
+    (tmp_path / "list.json").write_text("[1, 2]")
+    assert read_record(tmp_path / "list.keras") is None
+    assert list_runs(tmp_path) == []
+    assert list_runs(tmp_path / "missing") == []
+
+
+def test_a_record_without_a_name_takes_the_file_name(tmp_path):
+    values = RunRecord("", TrainConfig()).to_dict()
+    del values["name"]
+    (tmp_path / "unnamed.json").write_text(json.dumps(values))
+    assert read_record(tmp_path / "unnamed.keras").name == "unnamed"
 
 
 # --- using the saved model ---------------------------------------------------------------------
@@ -117,12 +317,19 @@ def test_a_reloaded_model_agrees_with_the_classifier_photo_by_photo(tiny_model, 
     assert np.allclose(batch, one_by_one, atol=1e-6)
 
 
-def test_the_classifier_knows_its_input_size_and_metadata(tiny_model):
-    model_path, metadata = tiny_model
+def test_the_classifier_knows_its_input_size_and_run_record(tiny_model):
+    model_path, record = tiny_model
     classifier = Classifier.load(model_path)
     assert classifier.image_size == 32
     assert classifier.path == model_path
-    assert classifier.metadata["config"] == metadata["config"]
+    assert classifier.record == record
+    assert classifier.record.config == record.config
+
+
+def test_a_classifier_without_a_run_record_has_none(loaded_model, tmp_path):
+    out = tmp_path / "bare.keras"
+    save_model(loaded_model, out)
+    assert Classifier.load(out).record is None
 
 
 def test_a_prediction_carries_the_photo_the_pixels_and_a_verdict(tiny_model, shared_data):
@@ -134,6 +341,16 @@ def test_a_prediction_carries_the_photo_the_pixels_and_a_verdict(tiny_model, sha
     assert 0.0 <= prediction.dog_probability <= 1.0
     assert prediction.seconds > 0
     assert prediction.verdict.startswith(("Dog", "Cat", "Not sure"))
+    assert prediction.label == label_of(prediction.dog_probability)
+    assert prediction.verdict.startswith("Not sure") or prediction.verdict.lower().startswith(prediction.label)
+
+
+def test_the_label_is_dog_from_the_threshold_up():
+    assert DOG_THRESHOLD == 0.5
+    assert label_of(DOG_THRESHOLD) == "dog"  # exactly at the threshold: a dog
+    assert label_of(np.nextafter(DOG_THRESHOLD, 0)) == "cat"
+    assert label_of(0.0) == "cat" and label_of(1.0) == "dog"
+    assert label_of(np.float32(0.93)) == "dog"  # what a model returns
 
 
 def test_the_classifier_accepts_uploaded_bytes_like_a_path(tiny_model, shared_data):
@@ -160,18 +377,20 @@ def test_a_batch_larger_than_one_chunk_gives_one_probability_per_photo(loaded_mo
 # --- saving -------------------------------------------------------------------------------------
 
 
-def test_saving_over_an_existing_model_replaces_both_files_and_leaves_no_scratch(loaded_model, tmp_path):
+def test_saving_over_an_existing_model_and_record_replaces_both_and_leaves_no_scratch(loaded_model, tmp_path):
     out = tmp_path / "models" / "mine.keras"
-    save_model(loaded_model, {"version": 1}, out)
-    save_model(loaded_model, {"version": 2}, out)
-    assert json.loads(metadata_path(out).read_text()) == {"version": 2}
+    save_model(loaded_model, out)
+    RunRecord("mine", TrainConfig(**TINY), status="training").save(metadata_path(out))
+    save_model(build_model(TrainConfig(**dict(TINY, image_size=48))), out)
+    RunRecord("mine", TrainConfig(**dict(TINY, image_size=48)), status="finished").save(metadata_path(out))
+    assert input_size(load_model(out)) == 48  # the second model
+    assert read_record(out).status == "finished" and read_record(out).image_size == 48
     assert sorted(p.name for p in out.parent.iterdir()) == ["mine.json", "mine.keras"]
-    assert input_size(load_model(out)) == 32
 
 
 def test_a_save_that_crashes_midway_leaves_the_previous_model_untouched(loaded_model, tmp_path, monkeypatch):
     out = tmp_path / "mine.keras"
-    save_model(loaded_model, {"version": 1}, out)
+    save_model(loaded_model, out)
     before = out.read_bytes()
 
     def crash_halfway(path, *args, **kwargs):
@@ -180,25 +399,41 @@ def test_a_save_that_crashes_midway_leaves_the_previous_model_untouched(loaded_m
 
     monkeypatch.setattr(loaded_model, "save", crash_halfway)
     with pytest.raises(OSError, match="No space"):
-        save_model(loaded_model, {"version": 2}, out)
+        save_model(loaded_model, out)
 
     assert out.read_bytes() == before
-    assert json.loads(metadata_path(out).read_text()) == {"version": 1}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.keras"]
+
+
+def test_a_run_whose_save_crashes_is_recorded_as_failed_and_keeps_the_previous_model(
+    tiny_model, tiny_dataset, tmp_path, monkeypatch
+):
+    out = tmp_path / "mine.keras"
+    out.write_bytes(tiny_model[0].read_bytes())  # a model saved by an earlier run of the same name
+    before = out.read_bytes()
+
+    def crash_halfway(self, path, *args, **kwargs):
+        Path(path).write_bytes(b"half a model")
+        raise OSError("No space left on device")
+
+    monkeypatch.setattr(keras.Model, "save", crash_halfway)
+    with pytest.raises(OSError, match="No space"):  # the error still reaches the caller
+        train(TrainConfig(**TINY, epochs=1, limit_per_class=4, batch_size=4), tiny_dataset, out)
+
+    assert out.read_bytes() == before
+    record = read_record(out)
+    assert record.status == "failed" and record.state == "failed"
+    assert record.error == "Training failed: OSError: No space left on device"
+    assert record.pid is None and record.epochs_run == 1  # what it learned is recorded, though not saved
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine.json", "mine.keras"]
 
 
-def test_rewriting_metadata_replaces_it_and_leaves_no_scratch_file(tmp_path):
+def test_rewriting_a_record_replaces_it_and_leaves_no_scratch_file(tmp_path):
     path = tmp_path / "run.json"
     write_json_atomically({"history": [1, 2]}, path)
     write_json_atomically({"history": [1, 2, 3]}, path)
     assert json.loads(path.read_text()) == {"history": [1, 2, 3]}
     assert [p.name for p in tmp_path.iterdir()] == ["run.json"]
-
-
-def test_read_metadata_of_a_model_without_one_is_empty(tmp_path):
-    assert read_metadata(tmp_path / "nothing.keras") == {}
-    (tmp_path / "broken.json").write_text("{not json")
-    assert read_metadata(tmp_path / "broken.keras") == {}
 
 
 # --- awkward datasets ---------------------------------------------------------------------------
@@ -209,25 +444,19 @@ def test_a_corrupt_photo_in_the_training_folder_is_skipped_and_listed(tmp_path, 
     bad = not_a_photo(data / "train" / "cats" / "cat.0.jpg")
     out = tmp_path / "out" / "skips.keras"
 
-    metadata = train(TrainConfig(**TINY, epochs=1, batch_size=4, augment=False), data, out)
+    record = train(TrainConfig(**TINY, epochs=1, batch_size=4, augment=False), data, out)
 
     assert out.is_file()
-    assert [path for path, _ in metadata["unreadable"]] == [str(bad)]
-    assert "not an image" in metadata["unreadable"][0][1]
-    assert metadata["train_photos"] == 8
-    assert metadata["test_accuracy"] is None  # no test split
-    assert [path for path, _ in read_metadata(out)["unreadable"]] == [str(bad)]
-
-
-def _no_training(*args, **kwargs):
-    raise AssertionError("training started although the dataset cannot be used")
+    assert [path for path, _ in record.unreadable] == [str(bad)]
+    assert "not an image" in record.unreadable[0][1]
+    assert record.train_photos == 8
+    assert record.test_accuracy is None  # no test split
+    assert [path for path, _ in read_record(out).unreadable] == [str(bad)]
 
 
 @pytest.mark.parametrize("missing", ["train/dogs", "validation/dogs", "validation/cats"])
 def test_a_dataset_missing_a_class_folder_is_refused_before_training(tmp_path, make_dataset, monkeypatch, missing):
     import shutil
-
-    import catdog.train
 
     data = make_dataset(tmp_path / "data", train=2, validation=1, test=0)
     shutil.rmtree(data / missing)
@@ -237,22 +466,25 @@ def test_a_dataset_missing_a_class_folder_is_refused_before_training(tmp_path, m
 
     with pytest.raises(DatasetError, match="dog" if "dogs" in missing else "cat"):
         train(TrainConfig(**TINY, epochs=1), data, out)
-    assert not out.parent.exists()
+    # Only the run's record is left, saying why it failed.
+    assert [p.name for p in out.parent.iterdir()] == ["never.json"]
+    record = read_record(out)
+    assert record.status == "failed" and record.history == [] and record.pid is None
+    assert ("dog" if "dogs" in missing else "cat") in record.error
 
 
-def test_a_dogs_folder_full_of_broken_files_is_refused_before_a_model_is_built(
+def test_a_dogs_folder_full_of_broken_files_is_refused_before_training(
     tmp_path, make_dataset, not_a_photo, monkeypatch
 ):
-    import catdog.train
-
     data = make_dataset(tmp_path / "data", train=2, validation=1, test=0)
     for dog in (data / "train" / "dogs").iterdir():
         not_a_photo(dog)  # every training dog is now a text file with a .jpg name
-    monkeypatch.setattr(catdog.train, "build_model", _no_training)
+    monkeypatch.setattr(keras.Model, "fit", _no_training)
 
     with pytest.raises(DatasetError, match="readable"):
         train(TrainConfig(**TINY, epochs=1), data, tmp_path / "out" / "never.keras")
-    assert not (tmp_path / "out").exists()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["never.json"]
+    assert read_record(tmp_path / "out" / "never.keras").error.endswith("has too few readable photos of each class.")
 
 
 def test_a_stop_pressed_before_the_first_batch_ends_training_early_and_still_saves(tmp_path, tiny_dataset):
@@ -260,45 +492,163 @@ def test_a_stop_pressed_before_the_first_batch_ends_training_early_and_still_sav
     stop.set()
     out = tmp_path / "stopped.keras"
 
-    metadata = train(TrainConfig(**TINY, epochs=3, limit_per_class=4, batch_size=4), tiny_dataset, out, stop=stop)
+    record = train(TrainConfig(**TINY, epochs=3, limit_per_class=4, batch_size=4), tiny_dataset, out, stop=stop)
 
-    assert metadata["stopped_early"] is True
-    assert metadata["status"] == "stopped"
-    assert metadata["epochs_run"] <= 1
-    assert len(metadata["history"]) == metadata["epochs_run"]
+    assert record.stopped_early is True
+    assert record.status == "stopped" and record.state == "stopped"
+    assert record.epochs_run <= 1
+    assert len(record.history) == record.epochs_run
     assert out.is_file()
-    assert read_metadata(out)["stopped_early"] is True
+    assert read_record(out).stopped_early is True
+    assert read_record(out).status == "stopped"
     assert not list(tmp_path.glob(".saving-*"))
 
 
-def test_a_listener_hears_the_batches_and_epochs_as_they_happen(tmp_path, tiny_dataset):
-    class Listener:
-        def __init__(self):
-            self.batches_per_epoch, self.batches, self.epochs = None, [], []
+@pytest.fixture(scope="module")
+def heard_run(tiny_dataset, tmp_path_factory):
+    """A 2-epoch run on 8 photos with a listener that also reads the run record on disk each time it hears."""
+    out = tmp_path_factory.mktemp("heard") / "heard.keras"
+    listener = Listener(metadata_path(out))
+    config = TrainConfig(**TINY, epochs=2, limit_per_class=4, batch_size=4, augment=False)
+    record = train(config, tiny_dataset, out, listener=listener, command="pytest")
+    return SimpleNamespace(out=out, listener=listener, record=record)
 
-        def on_train_begin(self, batches_per_epoch):
-            self.batches_per_epoch = batches_per_epoch
 
-        def on_batch_end(self, epoch, batch, logs):
-            self.batches.append((epoch, batch, sorted(logs)))
-
-        def on_epoch_end(self, record):
-            self.epochs.append(record)
-
-    listener = Listener()
-    metadata = train(
-        TrainConfig(**TINY, epochs=2, limit_per_class=4, batch_size=4, augment=False),
-        tiny_dataset,
-        tmp_path / "heard.keras",
-        listener=listener,
-    )
-    assert listener.batches_per_epoch == 2  # 8 photos in batches of 4
+def test_a_listener_hears_the_preparation_batches_and_epochs_as_they_happen(heard_run):
+    listener, record = heard_run.listener, heard_run.record
+    assert listener.prepared == [("decoding", 8, 8)]  # the training photos, decoded before the first batch
+    assert listener.batches_per_epoch == [2]  # 8 photos in batches of 4
     assert [(epoch, batch) for epoch, batch, _ in listener.batches] == [(1, 1), (1, 2), (2, 1), (2, 2)]
     assert {"accuracy", "loss"} <= set(listener.batches[0][2])
-    assert [record["epoch"] for record in listener.epochs] == [1, 2]
+    assert [entry["epoch"] for entry in listener.epochs] == [1, 2]
     assert "val_accuracy" in listener.epochs[0]
-    assert listener.epochs == metadata["history"]
-    assert metadata["epochs_run"] == 2 and metadata["stopped_early"] is False
+    assert listener.epochs == record.history
+    assert record.epochs_run == 2 and record.stopped_early is False
+
+
+def test_the_run_record_on_disk_follows_the_run_from_preparing_to_finished(heard_run):
+    on_disk, record = heard_run.listener.on_disk, heard_run.record
+    # While decoding: preparing, by this process, nothing counted yet.
+    (preparing,) = on_disk["prepare"]
+    assert preparing.status == "preparing" and preparing.pid == os.getpid()
+    assert preparing.command == "pytest" and preparing.config == record.config
+    # Before the first epoch: training, with the photos counted.
+    (training,) = on_disk["train_begin"]
+    assert training.status == "training" and training.pid == os.getpid()
+    assert training.train_photos == 8 and training.validation_photos == 12 and training.history == []
+    # After each epoch: that epoch added.
+    assert [len(r.history) for r in on_disk["epoch_end"]] == [1, 2]
+    assert {r.status for r in on_disk["epoch_end"]} == {"training"}
+    assert on_disk["epoch_end"][-1].history == record.history
+    # At the end: finished, and no process named any more.
+    assert read_record(heard_run.out) == record
+    assert record.status == "finished" and record.pid is None and record.seconds > 0
+
+
+# --- from a pretrained backbone ------------------------------------------------------------------
+
+TRANSFER = dict(epochs=2, fine_tune_epochs=1, limit_per_class=12, batch_size=8)  # one head epoch, one fine-tune
+
+
+@pytest.fixture(scope="module")
+def transfer_run(keras_home, tiny_dataset, tmp_path_factory):
+    """MobileNet v1 0.25 with a new head, without augmentation: one head epoch, then one fine-tuning epoch.
+
+    Also keeps the model as it was in memory when it was saved, to compare with the saved file.
+    """
+    out = tmp_path_factory.mktemp("transfer") / "mobilenet.keras"
+    listener = Listener()
+    in_memory = {}
+
+    def keep_and_save(model, path):
+        in_memory["model"] = model
+        real_save_model(model, path)
+
+    real_save_model = catdog.train.save_model
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(catdog.train, "save_model", keep_and_save)
+        config = TrainConfig.transfer("mobilenet", augment=False, **TRANSFER)
+        record = train(config, tiny_dataset, out, listener=listener)
+    return SimpleNamespace(out=out, record=record, listener=listener, model=in_memory["model"])
+
+
+def test_a_pretrained_run_trains_the_head_then_fine_tunes_and_records_both_phases(transfer_run):
+    record = transfer_run.record
+    assert record.status == "finished" and record.error is None
+    assert record.config == TrainConfig.transfer("mobilenet", augment=False, **TRANSFER)
+    assert record.config.pretrained == "mobilenet" and record.image_size == 224
+    assert record.precision == "float32"  # backbones stay float32
+    head, fine_tune = record.phases
+    assert head["phase"] == "head" and head["first_epoch"] == 1
+    assert fine_tune["phase"] == "fine-tune" and fine_tune["first_epoch"] == 2
+    assert fine_tune["from_layer"] == BACKBONES["mobilenet"].fine_tune_from
+    assert fine_tune["learning_rate"] == record.config.fine_tune_learning_rate
+    assert head["trainable_weights"] == 256 + 1  # the head alone: 256 features → one probability
+    assert fine_tune["trainable_weights"] > head["trainable_weights"]  # the backbone's top as well
+    assert [(entry["epoch"], entry["phase"]) for entry in record.history] == [(1, "head"), (2, "fine-tune")]
+    for entry in record.history:
+        assert 0.0 <= entry["val_accuracy"] <= 1.0 and entry["loss"] > 0
+    assert record.best_epoch in (1, 2) and record.validation_accuracy == max(e["val_accuracy"] for e in record.history)
+    assert record.train_photos == 24 and record.validation_photos == 12
+    assert round(record.test_accuracy * 8) == pytest.approx(record.test_accuracy * 8, abs=1e-3)
+    assert read_record(transfer_run.out) == record
+
+
+def test_without_augmentation_the_head_trains_on_features_computed_once(transfer_run):
+    prepared = transfer_run.listener.prepared
+    stages = [stage for stage, _, _ in prepared]
+    assert stages == ["decoding"] * stages.count("decoding") + ["features"] * stages.count("features")
+    assert ("decoding", 24, 24) in prepared and prepared[-1] == ("features", 36, 36)  # 24 training + 12 validation
+    assert transfer_run.listener.batches_per_epoch == [3, 3]  # each phase: 24 photos in batches of 8
+    epochs = [epoch for epoch, _, _ in transfer_run.listener.batches]
+    assert epochs == [1, 1, 1, 2, 2, 2]
+
+
+def test_a_pretrained_model_takes_raw_224_pixel_photos_and_loads_like_any_other(transfer_run, tiny_dataset):
+    model = load_model(transfer_run.out)  # Keras's safe mode: no code runs from the file
+    assert model.input_shape == (None, 224, 224, 3) and model.inputs[0].dtype == "uint8"
+    assert input_size(model) == 224
+    paths = photos_in(tiny_dataset / "test")[:4]
+    pixels = np.stack([model_input(load_photo(path), 224) for path in paths])
+    in_memory = predict_dog_probability(transfer_run.model, pixels)
+    classifier = Classifier.load(transfer_run.out)
+    assert classifier.image_size == 224 and classifier.record == transfer_run.record
+    from_file = [classifier.classify(path).dog_probability for path in paths]
+    assert np.allclose(from_file, in_memory, atol=1e-5)
+
+
+def test_a_pretrained_run_with_augmentation_trains_both_phases_on_augmented_photos(keras_home, tiny_dataset, tmp_path):
+    listener = Listener()
+    config = TrainConfig.transfer("mobilenet", augment=True, **TRANSFER)
+    record = train(config, tiny_dataset, tmp_path / "augmented.keras", listener=listener)
+    assert record.status == "finished", record.error
+    assert [p["phase"] for p in record.phases] == ["head", "fine-tune"]
+    assert [entry.get("phase") for entry in record.history] == ["head", "fine-tune"]
+    assert {stage for stage, _, _ in listener.prepared} == {"decoding"}  # augmented photos differ every epoch
+    assert input_size(load_model(tmp_path / "augmented.keras")) == 224
+
+
+def test_missing_weights_without_a_network_raise_weights_unavailable_naming_the_file_and_folder(offline_keras_home):
+    assert BACKBONES["mobilenet"].weights_file == MOBILENET_WEIGHTS  # the name Keras downloads it under
+    with pytest.raises(WeightsUnavailable) as unavailable:
+        build_model(TrainConfig.transfer("mobilenet"))
+    message = str(unavailable.value)
+    assert MOBILENET_WEIGHTS in message
+    assert str(offline_keras_home.home / "models") in message
+    assert [url.rsplit("/", 1)[-1] for url in offline_keras_home.fetched] == [MOBILENET_WEIGHTS]  # it tried once
+
+
+def test_a_pretrained_run_without_its_weights_fails_before_decoding_and_records_why(
+    offline_keras_home, tiny_dataset, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(catdog.train, "decode_photos", _no_training)
+    out = tmp_path / "offline.keras"
+    with pytest.raises(WeightsUnavailable):
+        train(TrainConfig.transfer("mobilenet", **TRANSFER), tiny_dataset, out)
+    record = read_record(out)
+    assert record.status == "failed" and not out.exists()
+    assert record.error.startswith("The ImageNet weights of MobileNet v1 0.25 could not be downloaded")
+    assert MOBILENET_WEIGHTS in record.error and record.error.endswith(".")
 
 
 # --- augmentation -----------------------------------------------------------------------------
@@ -348,8 +698,8 @@ def test_the_training_stream_augments_each_pass_differently_and_only_when_asked(
 
 def test_one_epoch_on_fewer_photos_than_a_batch_still_trains(tmp_path, tiny_dataset):
     config = TrainConfig(**TINY, epochs=1, limit_per_class=4)  # 8 photos, default batch_size 32
-    metadata = train(config, tiny_dataset, tmp_path / "one-step.keras")
-    assert metadata["epochs_run"] == 1
+    record = train(config, tiny_dataset, tmp_path / "one-step.keras")
+    assert record.epochs_run == 1 and record.status == "finished"
 
 
 def test_a_model_that_is_no_longer_used_is_freed_after_predicting():
@@ -361,7 +711,7 @@ def test_a_model_that_is_no_longer_used_is_freed_after_predicting():
     assert alive() is None
 
 
-def test_a_metadata_write_that_fails_leaves_no_scratch_file(tmp_path):
+def test_a_record_write_that_fails_leaves_no_scratch_file(tmp_path):
     path = tmp_path / "run.json"
     write_json_atomically({"version": 1}, path)
     with pytest.raises(TypeError):
@@ -373,4 +723,36 @@ def test_a_metadata_write_that_fails_leaves_no_scratch_file(tmp_path):
 def test_train_config_round_trips_through_its_dict():
     config = TrainConfig(**TINY, epochs=3, limit_per_class=7)
     assert TrainConfig(**config.to_dict()) == config
+    assert TrainConfig.from_dict(config.to_dict()) == config
     assert set(config.to_dict()) == {field.name for field in dataclasses.fields(TrainConfig)}
+    # A key this version no longer knows (from an older or newer record) is ignored.
+    assert TrainConfig.from_dict(config.to_dict() | {"stem_filters": 16}) == config
+
+
+def test_the_transfer_defaults_suit_a_pretrained_backbone_and_take_changes():
+    config = TrainConfig.transfer("mobilenet")
+    assert config.pretrained == "mobilenet" and config.image_size == 224
+    assert 0 < config.fine_tune_epochs < config.epochs < TrainConfig().epochs
+    assert TrainConfig.transfer().pretrained == "mobilenet_v2"
+    changed = TrainConfig.transfer("mobilenet", epochs=2, augment=False)
+    assert (changed.epochs, changed.augment, changed.image_size) == (2, False, 224)
+
+
+def test_the_one_cycle_schedule_warms_up_to_its_peak_then_decays_to_zero():
+    schedule = one_cycle_schedule(1e-3, 100)
+    rates = [float(schedule(step)) for step in (0, 10, 55, 100)]
+    assert rates[0] == pytest.approx(1e-4)  # a tenth of the peak
+    assert rates[1] == pytest.approx(1e-3)  # the peak, after 10% of the steps
+    assert rates[1] > rates[2] > rates[3]
+    assert rates[3] == pytest.approx(0.0, abs=1e-9)
+    assert float(one_cycle_schedule(1e-3, 1)(0)) > 0  # a run of a single step still learns
+
+
+def test_failures_are_explained_in_one_sentence_for_a_person():
+    assert "ran out of memory" in explain_failure(MemoryError())
+    assert "ran out of memory" in explain_failure(RuntimeError("OOM when allocating tensor"))
+    dataset = explain_failure(DatasetError("the train split of /data has no dog photos"))
+    assert dataset == "The train split of /data has no dog photos."
+    weights = explain_failure(WeightsUnavailable("the ImageNet weights could not be downloaded"))
+    assert weights == "The ImageNet weights could not be downloaded."
+    assert explain_failure(ValueError("bad")) == "Training failed: ValueError: bad"
