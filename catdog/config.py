@@ -33,8 +33,14 @@ PRETRAINED_BACKBONES = {"mobilenet_v2": "MobileNetV2 1.0", "mobilenet": "MobileN
 DOG_THRESHOLD = 0.5
 # Between these two probabilities the verdict is "not sure" rather than cat or dog.
 UNSURE_BAND = (0.4, 0.6)
-# The Train page's live panel redraws this often while a run trains.
+# The Train page's live panel redraws this often while a run trains, and looks for a new run this often.
 LIVE_PANEL_SECONDS = 1.0
+IDLE_PANEL_SECONDS = 3.0
+# Password mode: wrong guesses a browser session may make, and the wait after the first (it doubles).
+PASSWORD_TRIES = 10
+PASSWORD_DELAY_S = 1.0
+# Password mode: how many visitors' runs (model and record) a server keeps; the bundled models stay.
+PUBLIC_RUNS_KEPT = 10
 
 # CATDOG_TRAINING: "on", "off" (a hosted demo) or "password" (CATDOG_TRAINING_PASSWORD unlocks it).
 TRAINING_MODES = ("on", "off", "password")

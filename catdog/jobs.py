@@ -11,7 +11,9 @@ message types below, which a thread of the server applies to the TrainingJob tha
 
 from __future__ import annotations
 
+import fcntl
 import multiprocessing
+import os
 import queue
 import re
 import signal
@@ -21,7 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from catdog.config import TrainConfig
-from catdog.runs import RunRecord
+from catdog.runs import RunRecord, remove_leftovers
+
+LOCK_NAME = ".training.lock"  # in the models folder, held by the training process while it runs
 
 _lock = threading.Lock()
 _current: TrainingJob | None = None  # the one job this server process runs or last ran
@@ -76,7 +80,8 @@ class TrainingJob:
     status goes "preparing" (decoding photos) → "training" → "finished", "stopped" or "failed".
     """
 
-    def __init__(self, config: TrainConfig, data_dir: str | Path, out_path: str | Path) -> None:
+    def __init__(self, config: TrainConfig, data_dir: str | Path, out_path: str | Path, owner: str = "") -> None:
+        self.owner = owner  # who started it (a visitor's session): only they may stop it
         self.data_dir = Path(data_dir)
         self.out_path = Path(out_path)
         self.record = RunRecord(self.out_path.stem, config, command="Train page", data=str(self.data_dir))
@@ -111,6 +116,11 @@ class TrainingJob:
     @property
     def running(self) -> bool:
         return self.status in ("preparing", "training")
+
+    @property
+    def stopping(self) -> bool:
+        """Asked to stop, and not yet ended."""
+        return self.running and self._stop.is_set()
 
     @property
     def seconds(self) -> float:
@@ -218,11 +228,59 @@ def _train_and_report(config: TrainConfig, data_dir: Path, out_path: Path, repor
 
     from catdog.train import explain_failure, train
 
+    _end_with_parent()
+    lock = _hold_lock(out_path.parent)
+    if lock is None:
+        reports.put(
+            Failed(f"Another training process is already running in this models folder ({_holder(out_path.parent)}).")
+        )
+        return
     try:
         reports.put(Finished(train(config, data_dir, out_path, _Reporter(reports), stop, command=command)))
     except Exception as error:  # noqa: BLE001 -- the job ends with a message; the server and other models carry on
         traceback.print_exc()
         reports.put(Failed(explain_failure(error)))
+    finally:
+        os.close(lock)
+
+
+def _end_with_parent() -> None:
+    """End this process when the server that started it ends (even by kill -9), rather than train on unwatched."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:  # an orphan is adopted by another process
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def _hold_lock(models_dir: Path) -> int | None:
+    """An exclusive lock on models_dir's lock file, held until the descriptor closes or the process dies."""
+    models_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(models_dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(descriptor)
+        return None
+    os.ftruncate(descriptor, 0)
+    os.write(descriptor, str(os.getpid()).encode())
+    return descriptor
+
+
+def _holder(models_dir: Path) -> str | None:
+    """'process 1234' when a training process holds models_dir's lock, else None."""
+    lock = models_dir / LOCK_NAME
+    if not lock.is_file():
+        return None
+    with open(lock, "rb") as file:
+        try:
+            fcntl.flock(file, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return f"process {file.read().decode(errors='replace').strip() or '?'}"
+    return None
 
 
 def _vanished(exit_code: int | None) -> str:
@@ -234,13 +292,23 @@ def _vanished(exit_code: int | None) -> str:
     return f"The training process ended unexpectedly (exit code {exit_code})."
 
 
-def start_job(config: TrainConfig, data_dir: str | Path, models_dir: str | Path, name: str) -> TrainingJob:
-    """Start a run saved as models_dir/NAME.keras; raises JobBusy while another run is going."""
+def start_job(
+    config: TrainConfig, data_dir: str | Path, models_dir: str | Path, name: str, owner: str = ""
+) -> TrainingJob:
+    """Start a run saved as models_dir/NAME.keras; raises JobBusy while another run is going.
+
+    Another run is this server's, or any process's that holds the models folder's lock (a run
+    started by a server that was restarted since, say).
+    """
     global _current
     with _lock:
         if _current is not None and _current.running:
             raise JobBusy(f"“{_current.name}” is still training ({_current.progress:.0%} done); stop it or wait.")
-        _current = TrainingJob(config, data_dir, Path(models_dir) / f"{safe_name(name, models_dir)}.keras")
+        holder = _holder(Path(models_dir))
+        if holder:
+            raise JobBusy(f"another training process ({holder}) is still running in this models folder; wait for it.")
+        remove_leftovers(models_dir)  # no run is going: what a killed save left behind is garbage
+        _current = TrainingJob(config, data_dir, Path(models_dir) / f"{safe_name(name, models_dir)}.keras", owner)
         _current._thread.start()
         return _current
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
@@ -148,6 +149,40 @@ def list_runs(models_dir: str | Path) -> list[RunRecord]:
     return sorted((r for r in records if r is not None), key=lambda r: r.created, reverse=True)
 
 
+def remove_leftovers(models_dir: str | Path) -> list[str]:
+    """Delete the scratch files and folders (.saving-*) that a save killed midway left; returns their names.
+
+    Only call it when no run is going: a save in progress writes the same names.
+    """
+    models_dir = Path(models_dir)
+    removed = []
+    for leftover in models_dir.glob(".saving-*") if models_dir.is_dir() else []:
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+        removed.append(leftover.name)
+    return removed
+
+
+def prune_runs(models_dir: str | Path, keep: int) -> list[str]:
+    """Delete all but the newest `keep` runs (model and record) in models_dir; bundled models are never touched.
+
+    A public server that lets visitors train would otherwise fill its disk, a few MB a run.
+    """
+    bundled = {p.resolve() for p in BUNDLED_MODELS}
+    ended = [r for r in list_runs(models_dir) if r.state not in RUNNING]
+    removed = []
+    for record in ended[keep:]:
+        model = Path(models_dir) / f"{record.name}.keras"
+        if model.resolve() in bundled:
+            continue
+        model.unlink(missing_ok=True)
+        metadata_path(model).unlink(missing_ok=True)
+        removed.append(record.name)
+    return removed
+
+
 def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
@@ -161,4 +196,7 @@ def _process_alive(pid: int | None) -> bool:
         return False
     except PermissionError:  # alive, but another user's
         return True
-    return True
+    try:  # Linux: a process that ended but was not reaped (as under a container's bare init) is a zombie
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True

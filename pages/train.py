@@ -4,6 +4,8 @@ import base64
 import hmac
 import html
 import io
+import time
+import uuid
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -13,11 +15,22 @@ import streamlit as st
 from PIL import ImageOps
 
 from catdog.charts import training_figure
-from catdog.config import DATA_DIR, LIVE_PANEL_SECONDS, MODELS_DIR, PRETRAINED_BACKBONES, TrainConfig, training_setting
+from catdog.config import (
+    DATA_DIR,
+    IDLE_PANEL_SECONDS,
+    LIVE_PANEL_SECONDS,
+    MODELS_DIR,
+    PASSWORD_DELAY_S,
+    PASSWORD_TRIES,
+    PRETRAINED_BACKBONES,
+    PUBLIC_RUNS_KEPT,
+    TrainConfig,
+    training_setting,
+)
 from catdog.data import find_dataset, limit_per_class, list_datasets
 from catdog.jobs import JobBusy, current_job, start_job
 from catdog.photos import load_photo
-from catdog.runs import list_runs
+from catdog.runs import list_runs, prune_runs
 from pages import route_through_app
 from pages.common import MODEL_KEY
 
@@ -32,26 +45,56 @@ PHOTOS_PER_CLASS = {
 
 
 def training_allowed_ui() -> bool:
-    """Whether this visitor may start and stop runs; hosted demos turn it off or lock it."""
+    """Whether this visitor may start runs; hosted demos turn it off or lock it behind a password."""
     try:
         secrets = dict(st.secrets)
     except FileNotFoundError:
         secrets = {}
     mode, password = training_setting(secrets)
+    st.session_state["training_mode"] = mode
     if mode == "off":
         st.info("Training is turned off on this server (a hosted demo). Run the app on your own machine to train.")
         return False
     if mode == "password":
         if st.session_state.get("training_unlocked"):
             return True
-        typed = st.text_input("Training on this server needs a password", type="password", key="training_password")
-        if typed and password and hmac.compare_digest(typed, password):
-            st.session_state["training_unlocked"] = True
-            return True
-        if typed:
+        if st.session_state.get("password_tries", 0) >= PASSWORD_TRIES:
+            st.error("Too many wrong passwords. Training stays locked in this browser tab.")
+            return False
+        st.text_input(
+            "Training on this server needs a password",
+            type="password",
+            key="training_password",
+            on_change=_check_password,
+            args=(password,),
+        )
+        if st.session_state.get("password_tries"):
             st.error("That password is not right.")
         return False
     return True
+
+
+def _check_password(password: str) -> None:
+    """Each guess once, when typed; a wrong one costs its session a growing wait (1, 2, 4… s)."""
+    typed = st.session_state.get("training_password", "")
+    if typed and password and hmac.compare_digest(typed, password):
+        st.session_state["training_unlocked"] = True
+        return
+    if typed:
+        tries = st.session_state["password_tries"] = st.session_state.get("password_tries", 0) + 1
+        time.sleep(PASSWORD_DELAY_S * 2 ** min(tries - 1, 4))
+
+
+def visitor() -> str:
+    """A token for this browser session: a run remembers who started it, and only they may stop it."""
+    return st.session_state.setdefault("visitor", uuid.uuid4().hex)
+
+
+def may_stop(job) -> bool:
+    """The visitor who started the run, or one who unlocked training with the password; others watch."""
+    if not st.session_state.get("may_train"):
+        return False
+    return job.owner == visitor() or bool(st.session_state.get("training_unlocked"))
 
 
 def dataset_ui(may_train: bool) -> Path:
@@ -179,8 +222,14 @@ def options_ui() -> tuple[TrainConfig, str]:
 
 
 def job_panel_ui() -> None:
-    """Live view of the server's current (or last) run, redrawn every LIVE_PANEL_SECONDS while it trains."""
+    """Live view of the server's current (or last) run: every LIVE_PANEL_SECONDS while one trains, else it
+    looks for a new run (started by another visitor: the teacher's, on a class's screens) every few seconds."""
     job = current_job()
+    running = bool(job and job.running)
+    if running != st.session_state.get("watched_running", False):
+        st.session_state["watched_running"] = running
+        # A run started or ended: redraw the whole page (the panel's pace, the model picker, the past runs).
+        st.rerun(scope="app")
     if job is None:
         return
     st.subheader(f"Run “{job.name}”")
@@ -206,7 +255,7 @@ def job_panel_ui() -> None:
         )
     best = job.record.validation_accuracy
     a, b, c = st.columns(3)
-    a.metric("Status", job.status)
+    a.metric("Status", "stopping…" if job.stopping else job.status)
     b.metric("Best validation accuracy", "–" if best is None else f"{best:.1%}")
     c.metric("Time", f"{job.seconds:.0f} s")
     if job.error:
@@ -216,13 +265,12 @@ def job_panel_ui() -> None:
     points = list(job.batch_points)
     accuracy_column.plotly_chart(training_figure(history, "accuracy", points), key="live_accuracy")
     loss_column.plotly_chart(training_figure(history, "loss", points), key="live_loss")
-    if job.running and st.button("⏹ Stop after this batch", key="stop", disabled=not st.session_state.get("may_train")):
-        job.stop()
-        st.toast("Stopping after the current batch…")
-    if st.session_state.get("watched_running") and not job.running:
-        st.session_state["watched_running"] = False
-        st.rerun(scope="app")  # the run ended: refresh the model picker and the list of runs
-    st.session_state["watched_running"] = job.running
+    if job.running and not job.stopping:
+        allowed = may_stop(job)
+        help_text = None if allowed else "Only the visitor who started this run can stop it."
+        if st.button("⏹ Stop after this batch", key="stop", disabled=not allowed, help=help_text):
+            job.stop()
+            st.rerun()  # show "stopping…" at once
 
 
 def finished_job_ui() -> None:
@@ -279,8 +327,9 @@ st.write(
     "get with the same photos."
 )
 job = current_job()
+st.session_state["watched_running"] = bool(job and job.running)
 # The run trains in its own process, which these reruns do not slow down.
-st.fragment(job_panel_ui, run_every=LIVE_PANEL_SECONDS if job and job.running else None)()
+st.fragment(job_panel_ui, run_every=LIVE_PANEL_SECONDS if job and job.running else IDLE_PANEL_SECONDS)()
 finished_job_ui()
 
 st.subheader("New run")
@@ -289,8 +338,9 @@ root = dataset_ui(st.session_state["may_train"])
 config, name = options_ui()
 if st.button("▶ Start training", key="start", type="primary", disabled=not st.session_state["may_train"]):
     try:
-        start_job(config, root, MODELS_DIR, name)
-        st.session_state["watched_running"] = True
+        start_job(config, root, MODELS_DIR, name, owner=visitor())
+        if st.session_state["training_mode"] == "password":  # a public server: visitors' runs would fill its disk
+            prune_runs(MODELS_DIR, PUBLIC_RUNS_KEPT)
         st.rerun()
     except JobBusy as busy:
         st.warning(f"Only one run at a time: {busy}")

@@ -22,9 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # so plain `pytest` (not only `python -m pytest`) finds catdog
     sys.path.insert(0, str(REPO))
 
-from catdog.config import SHARED_DATASET  # noqa: E402 -- after the path is set
+from catdog.config import SHARED_DATASET, SHARED_WEIGHTS  # noqa: E402 -- after the path is set
 
-SHARED_WEIGHTS = SHARED_DATASET.parents[1] / "weights"  # ImageNet weights, under the names Keras downloads
 MOBILENET_WEIGHTS = "mobilenet_2_5_224_tf_no_top.h5"  # MobileNet v1 0.25 without its top: 1 MB, fast
 
 # The tiny model every model-needing test reuses. batch_size=8 rather than the default 32:

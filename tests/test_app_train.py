@@ -10,6 +10,7 @@ import dataclasses
 import json
 import logging
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -185,7 +186,7 @@ def test_starting_from_a_pretrained_backbone_offers_its_own_defaults(open_app, d
 
 def test_start_from_mobilenet_starts_a_pretrained_run_with_the_chosen_settings(open_app, dataset, monkeypatch):
     started = []
-    monkeypatch.setattr(jobs, "start_job", lambda *args: started.append(args))  # no training here
+    monkeypatch.setattr(jobs, "start_job", lambda *args, owner: started.append((*args, owner)))  # no training here
     at = open_app(TRAIN_PAGE)
     at.radio(key="start_from").set_value("mobilenet").run()
     at.slider(key="epochs_mobilenet").set_value(5).run()  # the fine-tuning slider's range follows the epochs
@@ -195,7 +196,8 @@ def test_start_from_mobilenet_starts_a_pretrained_run_with_the_chosen_settings(o
     button(at, "start").click()
     at.run()
     assert not at.exception
-    ((config, root, models_dir, name),) = started
+    ((config, root, models_dir, name, owner),) = started
+    assert owner == at.session_state["visitor"]  # who may stop it
     assert config == TrainConfig.transfer("mobilenet", epochs=5, fine_tune_epochs=2, augment=False, limit_per_class=250)
     assert (root, name) == (dataset, "transfer run")
 
@@ -293,11 +295,45 @@ def test_a_second_start_while_a_run_trains_is_refused_and_the_page_can_stop_the_
     assert list(app_dirs.models.iterdir()) == []
 
     stop = button(at, "stop")
-    assert stop is not None  # the live panel offers to stop the run
+    assert stop is not None and stop.disabled  # another visitor's run: this one may watch, not stop
+    running_job.owner = at.session_state["visitor"]  # as if this visitor had pressed Start
+    at.run()
+    stop = button(at, "stop")
+    assert not stop.disabled  # the live panel offers to stop the run
     stop.click()
     at.run()
     assert not at.exception
     assert running_job._stop.is_set()  # the run is asked to end after its current batch
+    assert any(metric.value == "stopping…" for metric in at.metric)  # said at once, while the batch ends
+    assert button(at, "stop") is None
+
+
+def test_in_password_mode_whoever_unlocked_training_may_stop_any_run(open_app, running_job, monkeypatch):
+    monkeypatch.setenv("CATDOG_TRAINING", "password")
+    monkeypatch.setenv("CATDOG_TRAINING_PASSWORD", "s3cret")
+    at = open_app(TRAIN_PAGE)
+    assert button(at, "stop").disabled
+    at.text_input(key="training_password").input("s3cret").run()
+    at.run()
+    assert not button(at, "stop").disabled
+
+
+def test_password_guesses_are_slowed_and_capped_per_session(open_app, dataset, monkeypatch):
+    import catdog.config
+
+    monkeypatch.setenv("CATDOG_TRAINING", "password")
+    monkeypatch.setenv("CATDOG_TRAINING_PASSWORD", "s3cret")
+    monkeypatch.setattr(catdog.config, "PASSWORD_TRIES", 3)
+    monkeypatch.setattr(catdog.config, "PASSWORD_DELAY_S", 0.05)
+    at = open_app(TRAIN_PAGE)
+    started = time.perf_counter()
+    for guess in ("a", "b", "c"):
+        at.text_input(key="training_password").input(guess).run()
+    assert time.perf_counter() - started >= 0.05 + 0.1 + 0.2  # each wrong guess waits twice as long
+    assert at.session_state["password_tries"] == 3
+    assert not [box for box in at.text_input if box.key == "training_password"]  # no fourth guess
+    assert any("Too many wrong passwords" in error.value for error in at.error)
+    assert button(at, "start").disabled
 
 
 def progress_texts(at) -> list[str]:

@@ -11,6 +11,8 @@ import json
 import os
 import shutil
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -33,7 +35,9 @@ from catdog.jobs import (
     start_job,
 )
 from catdog.model import input_size, load_model
-from catdog.runs import RunRecord, metadata_path, read_record
+from catdog.runs import RunRecord, metadata_path, prune_runs, read_record
+
+REPO = Path(__file__).resolve().parents[1]
 
 TINY = dict(image_size=32, width=8, limit_per_class=12, batch_size=8, augment=False)
 BATCHES_PER_EPOCH = 3  # 24 training photos in batches of 8
@@ -257,6 +261,101 @@ def test_a_training_process_killed_midway_fails_the_run_and_the_server_carries_o
     after = start_job(TrainConfig(epochs=1, **TINY), tiny_dataset, tmp_path, "after")  # the next run is allowed
     after.wait(WAIT)
     assert after.status == "finished", after.error
+
+
+def gone(pid: int) -> bool:
+    """The process has ended (a zombie left unreaped counts as ended)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_a_training_process_ends_with_the_server_that_started_it(tiny_dataset, tmp_path):
+    """kill -9 on the server: its run must not train on unwatched, write a model later, or hold the folder."""
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            f"sys.path.insert(0, {str(REPO)!r})\n"
+            "from catdog.config import TrainConfig\n"
+            "from catdog.jobs import start_job\n"
+            f"start_job(TrainConfig(epochs=500, **{TINY!r}), {str(tiny_dataset)!r}, {str(tmp_path)!r}, 'orphan')\n"
+            "time.sleep(300)\n",
+        ]
+    )
+    try:
+        record_path = tmp_path / "orphan.json"
+        assert wait_until(lambda: (r := read_record(record_path)) is not None and r.status == "training")
+        child = read_record(record_path).pid
+        assert child not in (None, server.pid) and not gone(child)
+    finally:
+        server.kill()
+        server.wait()
+    assert wait_until(lambda: gone(child), timeout=15), "the training process outlived its server"
+    assert read_record(record_path).state == "interrupted"
+    assert not (tmp_path / "orphan.keras").exists()
+    after = start_job(TrainConfig(epochs=1, **TINY), tiny_dataset, tmp_path, "after")  # the folder is free again
+    after.wait(WAIT)
+    assert after.status == "finished", after.error
+
+
+def test_a_run_of_another_process_in_the_same_models_folder_refuses_a_start_until_it_ends(tiny_dataset, tmp_path):
+    """A server restarted while its old run still trains (or a second server on the same folder) waits for it."""
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import sys, time; sys.path.insert(0, {str(REPO)!r}); from pathlib import Path\n"
+            "from catdog.jobs import _hold_lock\n"
+            f"assert _hold_lock(Path({str(tmp_path)!r})) is not None\n"
+            "print('holding', flush=True); time.sleep(120)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        with pytest.raises(JobBusy, match=f"another training process \\(process {holder.pid}\\)"):
+            start_job(TrainConfig(epochs=1, **TINY), tiny_dataset, tmp_path, "second")
+        assert current_job() is None and not list(tmp_path.glob("second*"))
+    finally:
+        holder.kill()
+        holder.wait()
+    job = start_job(TrainConfig(epochs=1, **TINY), tiny_dataset, tmp_path, "second")  # the lock died with it
+    job.wait(WAIT)
+    assert job.status == "finished", job.error
+
+
+def test_what_a_killed_save_left_behind_is_removed_before_the_next_run(tiny_dataset, tmp_path):
+    half_saved = tmp_path / ".saving-k2j4"
+    half_saved.mkdir()
+    (half_saved / "big-run.keras").write_bytes(b"")  # 0 bytes: the save was killed
+    (tmp_path / ".saving-x81.json").write_text('{"name": ')
+    keep = tmp_path / "finished.keras"
+    keep.write_bytes(b"a model")
+    job = start_job(TrainConfig(epochs=1, **TINY), tiny_dataset, tmp_path, "next")
+    assert not half_saved.exists() and not (tmp_path / ".saving-x81.json").exists()
+    assert keep.read_bytes() == b"a model"
+    job.wait(WAIT)
+    assert job.status == "finished", job.error
+
+
+def test_a_public_server_keeps_only_its_newest_runs_and_never_a_bundled_model(tmp_path, monkeypatch):
+    bundled = tmp_path / "bundled.keras"
+    monkeypatch.setattr("catdog.runs.BUNDLED_MODELS", (bundled,))
+    for day, name in enumerate(["bundled", "oldest", "old", "new", "newest"], start=1):
+        (tmp_path / f"{name}.keras").write_bytes(b"model")
+        record = RunRecord(name, TrainConfig(), created=f"2026-11-0{day}T10:00:00+00:00", status="finished")
+        record.save(metadata_path(tmp_path / f"{name}.keras"))
+    going = RunRecord("going", TrainConfig(), created="2026-10-01T10:00:00+00:00", status="training", pid=os.getpid())
+    going.save(metadata_path(tmp_path / "going.keras"))
+
+    assert sorted(prune_runs(tmp_path, keep=2)) == ["old", "oldest"]
+    left = sorted(p.name for p in tmp_path.iterdir())
+    kept = [f"{name}.{suffix}" for name in ("bundled", "new", "newest") for suffix in ("keras", "json")]
+    assert left == sorted([*kept, "going.json"])  # the run still going is not counted, nor deleted
 
 
 # --- reports from the training process -------------------------------------------------------------
