@@ -8,6 +8,7 @@ model takes the same uint8 pixels and the app, the CLI and any export treat them
 from __future__ import annotations
 
 import contextlib
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,6 +154,63 @@ def choose_precision(requested: str, config: TrainConfig) -> str:
 
 def load_model(path: str | Path) -> keras.Model:
     return keras.saving.load_model(path, compile=False)
+
+
+@dataclass(frozen=True)
+class UnusableModel:
+    """A file among the models that cannot classify photos, and why, in one short sentence for a person."""
+
+    path: Path
+    reason: str  # never names a folder: visitors see it
+
+
+def check_model(path: str | Path) -> UnusableModel | None:
+    """None when the file loads as a cat-or-dog model (square RGB photos in, one probability out), else why not.
+
+    It loads the model (a second or two for the bundled one): callers check each version of a file once.
+    """
+    path = Path(path)
+    reason = _why_unusable(path)
+    return None if reason is None else UnusableModel(path, reason)
+
+
+def _why_unusable(path: Path) -> str | None:
+    if path.is_dir():
+        return "a folder, not a model file"
+    try:
+        with path.open("rb") as file:
+            start = file.read(4)
+    except FileNotFoundError:
+        return "the file is gone"
+    except OSError:
+        return "the server cannot read this file"
+    if not start:
+        return "an empty file"
+    if not zipfile.is_zipfile(path):  # a .keras file is a ZIP whose directory sits at its very end
+        return "not a Keras model file (damaged or cut short)"
+    try:
+        model = load_model(path)
+        shape, output = model.input_shape, model.output_shape
+    except Exception as error:  # noqa: BLE001 -- any file may lie here, and Keras fails on them in many ways
+        return _load_failure(error)
+    # (None, size, size, 3) in, (None, 1) out: what Classifier feeds and reads.
+    square = isinstance(shape, tuple) and len(shape) == 4 and shape[1] is not None and shape[1] == shape[2]
+    if not (square and shape[3] == 3):
+        return "not a cat-or-dog model: it does not take square colour photos"
+    if not (isinstance(output, tuple) and tuple(output[1:]) == (1,)):
+        return "not a cat-or-dog model: it does not give one probability"
+    return None
+
+
+def _load_failure(error: Exception) -> str:
+    """Keras's error in words for a visitor; its own text names folders and Python classes."""
+    text = str(error)
+    # Keras states these cases only in its messages; an unknown one gets the general sentence.
+    if "safe_mode" in text or "for security" in text:
+        return "Keras's safe mode refuses it: loading it would run code stored in the file"
+    if "Could not locate" in text or "deserialize" in text:
+        return "it is built from a layer this app does not know"
+    return "Keras could not read it (damaged, or saved by another version of Keras)"
 
 
 def input_size(model: keras.Model) -> int:

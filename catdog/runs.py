@@ -91,8 +91,11 @@ class RunRecord:
         for name in ("validation_accuracy", "test_accuracy", "seconds"):
             if kept.get(name) is not None and not _is_number(kept[name]):
                 raise RunRecordError(f"{name} is {kept[name]!r}, not a number")
+        for name in ("name", "created", "status", "command", "data", "layout", "precision"):
+            if name in kept and not isinstance(kept[name], str):
+                raise RunRecordError(f"{name} is {kept[name]!r}, not text")
         history = kept.get("history", [])
-        if not isinstance(history, list) or not all(isinstance(entry, dict) for entry in history):
+        if not isinstance(history, list) or not all(_is_epoch(entry) for entry in history):
             raise RunRecordError("its history is not a list of epochs")
         kept.setdefault("name", "")
         return cls(**kept)
@@ -135,9 +138,7 @@ def write_json_atomically(data: dict, path: str | Path) -> None:
 def list_models(models_dir: str | Path) -> list[Path]:
     """Every saved model in models_dir, the bundled ones first (the default first), then the newest first."""
     models_dir = Path(models_dir)
-    found = (
-        sorted(models_dir.glob("*.keras"), key=lambda p: p.stat().st_mtime, reverse=True) if models_dir.is_dir() else []
-    )
+    found = sorted(models_dir.glob("*.keras"), key=_modified, reverse=True) if models_dir.is_dir() else []
     bundled = [p for p in BUNDLED_MODELS if p.is_file()]
     return bundled + [p for p in found if p.resolve() not in {b.resolve() for b in bundled}]
 
@@ -181,6 +182,21 @@ def prune_runs(models_dir: str | Path, keep: int) -> list[str]:
         metadata_path(model).unlink(missing_ok=True)
         removed.append(record.name)
     return removed
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # a link to nowhere, or a file deleted since it was listed
+        return 0.0
+
+
+def _is_epoch(entry) -> bool:
+    """An epoch number and numbers for its scores (NaN allowed: a run can diverge), and maybe its phase."""
+    if not isinstance(entry, dict) or not isinstance(entry.get("epoch"), int) or isinstance(entry["epoch"], bool):
+        return False
+    scores = [value for key, value in entry.items() if key not in ("epoch", "phase")]
+    return all(isinstance(value, int | float) and not isinstance(value, bool) for value in scores)
 
 
 def _is_number(value) -> bool:

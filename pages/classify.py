@@ -8,12 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from catdog.charts import probability_figure
-from catdog.config import CLASS_NAMES, DATA_DIR, MODELS_DIR, PHOTO_SUFFIXES
+from catdog.config import CLASS_NAMES, DATA_DIR, PHOTO_SUFFIXES
 from catdog.data import find_dataset, list_datasets
 from catdog.photos import PhotoError, enlarge
-from catdog.runs import list_models
 from pages import route_through_app
-from pages.common import current_classifier, load_classifier, model_label
+from pages.common import current_classifier, model_label, try_load_classifier, usable_models
 
 route_through_app()  # first: a shared link to this page opens the whole app
 
@@ -165,13 +164,19 @@ if not sources:
     how_it_works_ui(classifier.image_size)
     st.stop()
 
-from catdog.predict import Prediction, Unreadable  # noqa: E402 -- TensorFlow loads with the first model, not before
+from catdog.model import UnusableModel  # noqa: E402 -- TensorFlow loads with the first model, not before
+from catdog.predict import Prediction, Unreadable  # noqa: E402
 
-others = [Path(p) for p in list_models(MODELS_DIR) if Path(p) != classifier.path]
+others = [p for p in usable_models() if p != classifier.path]
 compare = bool(others) and st.toggle(
     "Compare all models", key="compare_models", help="Every model's verdict on each photo, side by side"
 )
-classifiers = [classifier] + ([load_classifier(str(p), p.stat().st_mtime) for p in others] if compare else [])
+classifiers = [classifier]
+for loaded in [try_load_classifier(p) for p in others] if compare else []:
+    if isinstance(loaded, UnusableModel):
+        st.warning(f"“{loaded.path.stem}” is left out of the comparison: {loaded.reason}.")
+    else:
+        classifiers.append(loaded)
 results = classify_all(sources, classifiers)
 mine = results[str(classifier.path)]
 for (name, _, _), result in zip(sources, mine):

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
-from catdog.config import BUNDLED_MODEL, MODELS_DIR, PRETRAINED_BACKBONES
+from catdog.config import BUNDLED_MODEL, BUNDLED_MODELS, MODELS_DIR, PRETRAINED_BACKBONES
 from catdog.runs import list_models, read_record
 
 MODEL_KEY = "model_path"  # session state: the model the visitor picked, kept across pages
+
+log = logging.getLogger("catdog")
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -20,14 +25,116 @@ def load_classifier(path: str, modified: float):
     return Classifier.load(path)
 
 
-def current_classifier():
-    """The picked model, loaded (with a spinner the first time)."""
-    path = Path(st.session_state.get(MODEL_KEY) or BUNDLED_MODEL)
-    if not path.is_file():
-        st.error(f"No model at {path}. Train one on the Train page, or restore the bundled model.")
-        st.stop()
-    with st.spinner("Loading the model (the first time takes a few seconds)…"):
+def try_load_classifier(path: Path):
+    """The model at path, loaded once per server process, or a catdog.model.UnusableModel saying why it cannot be.
+
+    The picker offers only models that passed check_model, but a file can be replaced after its check.
+    """
+    try:
         return load_classifier(str(path), path.stat().st_mtime)
+    except Exception:  # noqa: BLE001 -- whatever is in the file now, the page goes on
+        log.warning("the model %s could not be loaded", path, exc_info=True)  # the details, for the operator only
+        from catdog.model import UnusableModel, check_model
+
+        _forget_checks(path)  # check the file as it is now, and the picker follows from the next run on
+        version = _version(path)
+        problem = _check_model(*version) if version else check_model(path)
+        return problem or UnusableModel(path, "it could not be loaded")
+
+
+def current_classifier():
+    """The picked model, loaded (with a spinner the first time); stops the page with a message when it cannot be."""
+    path = Path(st.session_state.get(MODEL_KEY) or BUNDLED_MODEL)
+    with st.spinner("Loading the model (the first time takes a few seconds)…"):
+        classifier = try_load_classifier(path)
+    from catdog.model import UnusableModel  # TensorFlow is loaded by now
+
+    if isinstance(classifier, UnusableModel):
+        st.error(
+            f"The model “{path.stem}” cannot be used: {classifier.reason}. "
+            "Pick another one in the sidebar, or train one on the Train page."
+        )
+        st.stop()
+    return classifier
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _check_model(path: str, modified: float, size: int):
+    """check_model once per version of a file: (path, modification time, size)."""
+    from catdog.model import check_model  # imports TensorFlow
+
+    unusable = check_model(path)
+    if unusable:
+        log.warning("%s is not offered in the model picker: %s", path, unusable.reason)
+    return unusable
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _sha256(path: str, modified: float, size: int) -> str | None:
+    try:
+        with open(path, "rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _version(path: Path) -> tuple[str, float, int] | None:
+    """(path, modification time, size): what the checks are cached by; None for a file gone since it was listed."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return str(path), stat.st_mtime, stat.st_size
+
+
+def _forget_checks(path: Path) -> None:
+    version = _version(path)
+    if version:
+        _check_model.clear(*version)
+        _sha256.clear(*version)
+
+
+def checked_models() -> tuple[list[Path], list]:
+    """(the models the picker offers, the files that cannot be used: catdog.model.UnusableModel).
+
+    Each version of a file is loaded once per server process to check it. A copy of a bundled
+    model (the same bytes under another path) is offered once, under the bundled model's name.
+    """
+    usable, unusable = [], []
+    bundled = {}  # size: versions of the bundled models offered; only a file of the same size is hashed
+    for path in list_models(MODELS_DIR):
+        version = _version(path)
+        if version is None:
+            continue
+        size = version[2]
+        if path not in BUNDLED_MODELS and bundled.get(size):
+            digest = _sha256(*version)
+            if digest and any(digest == _sha256(*same_size) for same_size in bundled[size]):
+                continue
+        problem = _check_model(*version)
+        if problem:
+            unusable.append(problem)
+            continue
+        usable.append(path)
+        if path in BUNDLED_MODELS:
+            bundled.setdefault(size, []).append(version)
+    return usable, unusable
+
+
+def usable_models() -> list[Path]:
+    """The models the picker offers: the bundled ones first (the default first), then the newest first."""
+    return checked_models()[0]
+
+
+def unusable_models_ui() -> None:
+    """The files among the models that cannot be used, each with why (by file name: never a server path)."""
+    unusable = checked_models()[1]
+    if not unusable:
+        return
+    with st.expander(f"⚠️ Models that cannot be used ({len(unusable)})"):
+        st.caption("These files in the models folder are not offered in the model picker.")
+        table = pd.DataFrame({"file": [u.path.name for u in unusable], "why": [u.reason for u in unusable]})
+        st.dataframe(table, hide_index=True, key="unusable_models")
 
 
 def model_label(path: Path) -> str:
@@ -43,7 +150,8 @@ def model_label(path: Path) -> str:
 
 def model_picker_ui() -> Path | None:
     """Sidebar choice of model with its record; returns the chosen path."""
-    models = list_models(MODELS_DIR)
+    with st.spinner("Checking the models (the first time takes a few seconds)…"):
+        models = usable_models()
     with st.sidebar:
         st.subheader("Model")
         if not models:

@@ -32,7 +32,7 @@ from catdog.jobs import JobBusy, current_job, start_job
 from catdog.photos import load_photo
 from catdog.runs import list_runs, prune_runs
 from pages import route_through_app
-from pages.common import MODEL_KEY
+from pages.common import MODEL_KEY, unusable_models_ui
 
 route_through_app()  # first: a shared link to this page opens the whole app
 
@@ -331,6 +331,7 @@ st.session_state["watched_running"] = bool(job and job.running)
 # The run trains in its own process, which these reruns do not slow down.
 st.fragment(job_panel_ui, run_every=LIVE_PANEL_SECONDS if job and job.running else IDLE_PANEL_SECONDS)()
 finished_job_ui()
+unusable_models_ui()  # here: with no dataset, the page stops further down
 
 st.subheader("New run")
 st.session_state["may_train"] = training_allowed_ui()
