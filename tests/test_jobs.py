@@ -241,7 +241,8 @@ def test_a_broken_dataset_fails_with_a_plain_message_and_leaves_other_models_alo
     record = read_record(job.out_path)
     assert record.status == "failed" and record.error == job.error and record.history == []
     assert record.state == "failed" and record.pid is None
-    assert {p.name: p.read_bytes() for p in models.iterdir() if p.name != "broken-run.json"} == before
+    after = {p.name: p.read_bytes() for p in models.iterdir() if p.name not in ("broken-run.json", jobs.LOCK_NAME)}
+    assert after == before
 
 
 def test_a_training_process_killed_midway_fails_the_run_and_the_server_carries_on(tiny_dataset, tmp_path):
@@ -294,6 +295,8 @@ def test_a_training_process_ends_with_the_server_that_started_it(tiny_dataset, t
         server.kill()
         server.wait()
     assert wait_until(lambda: gone(child), timeout=15), "the training process outlived its server"
+    # Its threads may still be ending a moment after it shows as a zombie; then the lock is free.
+    assert wait_until(lambda: jobs._holder(tmp_path) is None, timeout=30), "its lock outlived it"
     assert read_record(record_path).state == "interrupted"
     assert not (tmp_path / "orphan.keras").exists()
     after = start_job(TrainConfig(epochs=1, **TINY), tiny_dataset, tmp_path, "after")  # the folder is free again
