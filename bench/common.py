@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import io
+import socket
 import statistics
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 from PIL import Image
@@ -51,3 +54,19 @@ def median_ms(times: list[float]) -> float:
 def launch_chromium(playwright):
     """Headless Debian Chromium, launched the same way for the browser tests and the benchmarks."""
     return playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now, for a server started by a test or a benchmark."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def healthy(url: str) -> bool:
+    """Whether the Streamlit server at url answers its health check."""
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.read().strip() == b"ok"
+    except (urllib.error.URLError, OSError):
+        return False

@@ -13,12 +13,9 @@ import csv
 import io
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +24,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from bench.common import CHROMIUM, launch_chromium
+from bench.common import CHROMIUM, free_port, healthy, launch_chromium
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -74,24 +71,10 @@ def browser():
         playwright.stop()
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.read().strip() == b"ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 @contextmanager
 def running_app(data_dir: Path, models_dir: Path, log_path: Path) -> Iterator[str]:
     """The base URL of `streamlit run app.py` on a free port, answering its health check; stopped on exit."""
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
@@ -105,7 +88,7 @@ def running_app(data_dir: Path, models_dir: Path, log_path: Path) -> Iterator[st
         server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + SERVER_START_S
-        while not _healthy(url):
+        while not healthy(url):
             if server.poll() is not None:
                 pytest.fail(f"streamlit exited with {server.returncode}:\n{log_path.read_text()[-3000:]}")
             if time.monotonic() > deadline:
