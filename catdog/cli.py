@@ -11,7 +11,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from catdog.config import BUNDLED_MODEL, PRETRAINED_BACKBONES, TrainConfig
+from catdog.config import BUNDLED_MODEL, PRETRAINED_BACKBONES, PRETRAINED_IMAGE_SIZE, TrainConfig
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,6 +113,13 @@ def train_command(args: argparse.Namespace, command: str) -> int:
     options = ("epochs", "fine_tune_epochs", "augment", "limit_per_class", "image_size", "batch_size")
     options += ("learning_rate", "width", "precision", "seed")
     config = replace(config, **{name: getattr(args, name) for name in options if getattr(args, name) is not None})
+    if config.pretrained and config.image_size != PRETRAINED_IMAGE_SIZE:
+        side = PRETRAINED_IMAGE_SIZE
+        print(
+            f"error: a pretrained backbone takes {side} × {side} photos, not --image-size {config.image_size}",
+            file=sys.stderr,
+        )
+        return 2
     if config.fine_tune_epochs > config.epochs:
         print(
             f"error: --fine-tune-epochs {config.fine_tune_epochs} is more than --epochs {config.epochs}",

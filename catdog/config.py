@@ -28,6 +28,8 @@ SHARED_WEIGHTS = PROJECT_DIR.parent / "shared" / "weights"
 
 # ImageNet backbones a model can start from, by name and title (catdog.model.BACKBONES builds them).
 PRETRAINED_BACKBONES = {"mobilenet_v2": "MobileNetV2 1.0", "mobilenet": "MobileNet v1 0.25"}
+# Their input side: the released weights exist at several sizes, and 224 is the one shipped beside the project.
+PRETRAINED_IMAGE_SIZE = 224
 
 # A dog probability at or above this is a dog; below it, a cat.
 DOG_THRESHOLD = 0.5
@@ -84,7 +86,8 @@ class TrainConfig:
     @classmethod
     def transfer(cls, backbone: str = "mobilenet_v2", **changes) -> TrainConfig:
         """Defaults for a pretrained backbone: its 224 px input, a few head epochs, then a short fine-tune."""
-        values = dict(image_size=224, epochs=8, fine_tune_epochs=3, learning_rate=1e-3, dropout=0.2, augment=True)
+        values = dict(epochs=8, fine_tune_epochs=3, learning_rate=1e-3, dropout=0.2, augment=True)
+        values["image_size"] = PRETRAINED_IMAGE_SIZE
         return cls(pretrained=backbone, **(values | changes))
 
     def to_dict(self) -> dict:

@@ -16,7 +16,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from catdog.config import PRETRAINED_BACKBONES, TrainConfig
+from catdog.config import PRETRAINED_BACKBONES, PRETRAINED_IMAGE_SIZE, TrainConfig
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,6 @@ BACKBONES = {
         "conv_dw_12",  # the last two depthwise blocks at 7 × 7
     ),
 }
-BACKBONE_SIZE = 224  # the released weights exist at several sizes; only 224 is shipped beside the project
 
 
 class WeightsUnavailable(RuntimeError):
@@ -95,7 +94,7 @@ def build_transfer_model(config: TrainConfig) -> keras.Model:
     return keras.Model(inputs, outputs, name=f"catdog_{config.pretrained}")
 
 
-def load_backbone(name: str, size: int = BACKBONE_SIZE) -> keras.Model:
+def load_backbone(name: str, size: int = PRETRAINED_IMAGE_SIZE) -> keras.Model:
     """keras.applications' network with ImageNet weights, from Keras's cache or downloaded into it once."""
     spec = BACKBONES[name]
     construct = getattr(keras.applications, spec.application)

@@ -338,6 +338,15 @@ def test_train_with_more_fine_tuning_epochs_than_epochs_exits_2(tmp_path, capsys
     assert not out.exists() and not out.with_suffix(".json").exists()
 
 
+def test_train_pretrained_at_another_image_size_exits_2(tmp_path, capsys):
+    out = tmp_path / "never.keras"
+    code = main(["train", "--data", "d", "--out", str(out), "--pretrained", "mobilenet", "--image-size", "160"])
+    captured = capsys.readouterr()
+    assert code == 2  # the ImageNet weights beside the project are for 224 × 224 photos
+    assert captured.err == "error: a pretrained backbone takes 224 × 224 photos, not --image-size 160\n"
+    assert not out.exists() and not out.with_suffix(".json").exists()
+
+
 def test_train_pretrained_without_its_weights_and_offline_exits_2_with_an_error(
     offline_keras_home, tiny_dataset, tmp_path, capsys
 ):
