@@ -83,6 +83,13 @@ class TrainConfig:
     fine_tune_epochs: int = 0  # the last this-many epochs also train the top of the backbone
     fine_tune_learning_rate: float = 1e-4  # low: large steps would wreck what ImageNet taught it
 
+    @property
+    def started_from(self) -> str:
+        """'scratch', or the pretrained backbone's title ('MobileNetV2 1.0'): what pages and tables show."""
+        if not self.pretrained:
+            return "scratch"
+        return PRETRAINED_BACKBONES.get(self.pretrained, self.pretrained)
+
     @classmethod
     def transfer(cls, backbone: str = "mobilenet_v2", **changes) -> TrainConfig:
         """Defaults for a pretrained backbone: its 224 px input, a few head epochs, then a short fine-tune."""

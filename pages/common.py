@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from catdog.config import BUNDLED_MODEL, BUNDLED_MODELS, MODELS_DIR, PRETRAINED_BACKBONES
+from catdog.config import BUNDLED_MODEL, BUNDLED_MODELS, MODELS_DIR
 from catdog.runs import list_models, read_record
 
 MODEL_KEY = "model_path"  # session state: the model the visitor picked, kept across pages
@@ -144,8 +144,7 @@ def model_label(path: Path) -> str:
     record = read_record(path)
     if record is None:
         return path.stem
-    backbone = record.config.pretrained
-    started = f"pretrained {PRETRAINED_BACKBONES.get(backbone, backbone)}" if backbone else "scratch"
+    started = f"pretrained {record.config.started_from}" if record.config.pretrained else "scratch"
     score = record.test_accuracy or record.validation_accuracy
     return f"{path.stem} · {started}" + (f" · {score:.0%} accuracy" if score else "")
 
@@ -173,8 +172,7 @@ def model_details_ui(path: Path) -> None:
         st.caption("No run record saved with this model.")
         return
     config = record.config
-    backbone = config.pretrained
-    started_from = f"{PRETRAINED_BACKBONES.get(backbone, backbone)} (ImageNet)" if backbone else "scratch"
+    started_from = f"{config.started_from} (ImageNet)" if config.pretrained else "scratch"
     lines = [
         f"**Started from** {started_from}",
         f"**Input** {record.image_size} × {record.image_size} pixels",

@@ -294,7 +294,7 @@ def past_runs_ui() -> None:
         {
             "name": r.name,
             "date": r.created[:16].replace("T", " "),
-            "started from": PRETRAINED_BACKBONES.get(r.config.pretrained, "scratch"),
+            "started from": r.config.started_from,
             "augmentation": "on" if r.config.augment else "off",
             "photos/class": str(r.config.limit_per_class or "all"),
             "epochs": r.epochs_run,
