@@ -8,6 +8,7 @@ st.set_page_config(page_title="catdog: cat or dog?", page_icon="🐾", layout="w
 page = st.navigation(
     [
         st.Page("pages/classify.py", title="Classify", icon="🔍", default=True),
+        st.Page("pages/evaluate.py", title="Evaluate", icon="📊"),
         st.Page("pages/train.py", title="Train", icon="📈"),
     ]
 )

@@ -1,4 +1,4 @@
-"""Command line: `python -m catdog predict|train|evaluate|download|import ...` (run with --help for the options)."""
+"""Command line: `python -m catdog predict|explain|train|evaluate|download|import ...` (--help for the options)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from pathlib import Path
 
 from catdog.config import BUNDLED_MODEL, PRETRAINED_BACKBONES, PRETRAINED_IMAGE_SIZE, TrainConfig
 
+# explain --json: the heatmap's cells on the photo's long side; enough to see where, few enough to read.
+JSON_HEATMAP_CELLS = 32
+
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
@@ -26,6 +29,8 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(args.model).is_file():
         print(f"error: no model at {args.model}", file=sys.stderr)
         return 2
+    if args.command == "explain":
+        return explain_command(args)
     return predict_command(args) if args.command == "predict" else evaluate_command(args)
 
 
@@ -37,6 +42,23 @@ def parser() -> argparse.ArgumentParser:
     predict.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
     predict.add_argument("--model", type=Path, default=BUNDLED_MODEL)
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    explain = commands.add_parser("explain", help="show where in each photo the model found its verdict (Grad-CAM)")
+    explain.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
+    explain.add_argument("--model", type=Path, default=BUNDLED_MODEL)
+    explain.add_argument(
+        "--out",
+        type=Path,
+        default=Path("."),
+        metavar="DIR",
+        help="where NAME-heatmap.png, each photo with its heatmap, go (default: the current folder; made if missing)",
+    )
+    explain.add_argument(
+        "--json",
+        action="store_true",
+        help=f"one JSON object per line: path, dog_probability, label, and heatmap, rows of values in [0, 1] "
+        f"from top to bottom laid over the upright photo, {JSON_HEATMAP_CELLS} cells on its long side",
+    )
 
     train = commands.add_parser("train", help="train a model, from scratch or from a pretrained backbone")
     train.add_argument(
@@ -102,6 +124,50 @@ def predict_command(args: argparse.Namespace) -> int:
         else:
             print(f"{path}: {label}, {probability:.1%} dog")
     return 1 if failed else 0
+
+
+def explain_command(args: argparse.Namespace) -> int:
+    from catdog.explain import heatmap, heatmap_over_photo, overlay
+    from catdog.photos import PhotoError, load_photo
+    from catdog.predict import Classifier
+
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        print(f"error: cannot make the folder {args.out} ({error.strerror})", file=sys.stderr)
+        return 2
+    classifier = Classifier.load(args.model)
+    failed, written = False, set()
+    for path in args.photos:
+        try:
+            photo = load_photo(path)
+        except PhotoError as error:
+            failed = True
+            print(json.dumps({"path": str(path), "error": str(error)}) if args.json else f"{path}: error: {error}")
+            continue
+        prediction = classifier.classify_photo(photo)  # the heatmap is of exactly what the model classified
+        heat = heatmap(classifier.model, prediction.pixels)
+        image = args.out / _heatmap_name(path, written)
+        overlay(photo, heat).save(image)
+        probability, label = prediction.dog_probability, prediction.label
+        if args.json:
+            grid = heatmap_over_photo(photo, heat, JSON_HEATMAP_CELLS)
+            rows = [[round(float(value), 3) for value in row] for row in grid]
+            record = {"path": str(path), "dog_probability": round(probability, 4), "label": label, "heatmap": rows}
+            print(json.dumps(record))
+        else:
+            print(f"{path}: {label}, {probability:.1%} dog; heatmap in {image}")
+    return 1 if failed else 0
+
+
+def _heatmap_name(photo: Path, written: set[str]) -> str:
+    """NAME-heatmap.png, numbered when photos of the same name from different folders would overwrite it."""
+    name, n = f"{photo.stem}-heatmap.png", 1
+    while name in written:
+        n += 1
+        name = f"{photo.stem}-{n}-heatmap.png"
+    written.add(name)
+    return name
 
 
 def train_command(args: argparse.Namespace, command: str) -> int:

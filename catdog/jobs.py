@@ -11,14 +11,19 @@ message types below, which a thread of the server applies to the TrainingJob tha
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import importlib.machinery
 import multiprocessing
 import os
 import queue
 import re
 import signal
+import sys
 import threading
 import time
+import types
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,19 +85,22 @@ class TrainingJob:
     status goes "preparing" (decoding photos) → "training" → "finished", "stopped" or "failed".
     """
 
-    def __init__(self, config: TrainConfig, data_dir: str | Path, out_path: str | Path, owner: str = "") -> None:
+    def __init__(
+        self, config: TrainConfig, data_dir: str | Path, out_path: str | Path, owner: str = "", title: str = ""
+    ) -> None:
         self.owner = owner  # who started it (a visitor's session): only they may stop it
         self.data_dir = Path(data_dir)
         self.out_path = Path(out_path)
-        self.record = RunRecord(self.out_path.stem, config, command="Train page", data=str(self.data_dir))
+        self.record = RunRecord(self.out_path.stem, config, title=title, command="Train page", data=str(self.data_dir))
         self.preparing: Preparing | None = None  # what the run does before its first batch
         self.batch_points: list[dict] = []  # {"epoch": 2.25, "accuracy": .., "loss": ..} as batches end
         self.current_epoch = 0  # epochs started so far
         self.current_batch = 0  # batches finished in the current epoch
         self.batches_per_epoch = 0
-        self.started = time.monotonic()
-        self._first_batch: tuple[float, float] | None = None  # (time, progress) when it ended
-        self.finished: float | None = None
+        self.requested = time.time()  # Start: the run's time counts from here, in the training process too
+        self.finished: float | None = None  # time.time() when this server saw the run end
+        self._first_batch: tuple[float, float] | None = None  # (monotonic time, progress) when it ended
+        self._estimate: tuple[float, float] | None = None  # (monotonic time, seconds left) at the last batch
         self._stop = _SPAWN.Event()  # shared with the child process
         self._process = None  # the child process, once started
         self._thread = threading.Thread(target=self._run, name=f"train-{self.name}", daemon=True)
@@ -100,6 +108,10 @@ class TrainingJob:
     @property
     def name(self) -> str:
         return self.record.name
+
+    @property
+    def title(self) -> str:
+        return self.record.display_name
 
     @property
     def config(self) -> TrainConfig:
@@ -124,7 +136,10 @@ class TrainingJob:
 
     @property
     def seconds(self) -> float:
-        return (self.finished or time.monotonic()) - self.started
+        """Since Start; once ended, the training process's own count, which the runs table shows too."""
+        if self.record.seconds:
+            return self.record.seconds
+        return (self.finished or time.time()) - self.requested
 
     @property
     def progress(self) -> float:
@@ -136,14 +151,19 @@ class TrainingJob:
 
     @property
     def seconds_left(self) -> float | None:
-        """Extrapolated from the batches after the first, which also traces the model."""
-        if self._first_batch is None or self.progress <= self._first_batch[1]:
+        """Counts down from the estimate made at the last batch; None before the second epoch or while stopping.
+
+        The estimate takes the time per batch since the first (which also traced the model) with the
+        validation passes in between, so it need not grow during the next one: it never grows
+        while nothing happens.
+        """
+        if self._estimate is None or self.stopping:
             return None
-        at, progress = self._first_batch
-        return (time.monotonic() - at) * (1 - self.progress) / (self.progress - progress)
+        at, left = self._estimate
+        return max(0.0, left - (time.monotonic() - at))
 
     def stop(self) -> None:
-        """Ask the run to end after the current batch; what it learned so far is still saved."""
+        """Ask the run to end after the current batch; what it learned in its whole epochs is still saved."""
         self._stop.set()
 
     def wait(self, timeout: float | None = None) -> None:
@@ -169,8 +189,12 @@ class TrainingJob:
 
     def _batch_ended(self, message: BatchEnded) -> None:
         self.current_epoch, self.current_batch = message.epoch, message.batch
+        now = time.monotonic()
         if self._first_batch is None:
-            self._first_batch = (time.monotonic(), self.progress)
+            self._first_batch = (now, self.progress)
+        elif message.epoch > 1:  # a validation pass lies between the first batch and this one
+            at, progress = self._first_batch
+            self._estimate = (now, (now - at) * (1 - self.progress) / (self.progress - progress))
         point = {"epoch": round(message.epoch - 1 + message.batch / max(1, self.batches_per_epoch), 3)}
         point.update({k: round(v, 4) for k, v in message.logs.items() if k in ("accuracy", "loss")})
         self.batch_points.append(point)
@@ -178,14 +202,16 @@ class TrainingJob:
     def _run(self) -> None:
         """Start the child process and apply its reports here until it ends."""
         reports = _SPAWN.Queue()
+        run = (self.record.command, self.record.title, self.requested)
         process = self._process = _SPAWN.Process(
             target=_train_and_report,
-            args=(self.config, self.data_dir, self.out_path, reports, self._stop, self.record.command),
+            args=(self.config, self.data_dir, self.out_path, reports, self._stop, *run),
             name=f"train-{self.name}",
             daemon=True,  # ends with the server
         )
         try:
-            process.start()
+            with _main_script_left_out():
+                process.start()
             while self.running:
                 try:
                     self.apply(reports.get(timeout=1))
@@ -195,7 +221,7 @@ class TrainingJob:
         except Exception as error:  # noqa: BLE001 -- the job ends with a message; the server carries on
             self.apply(Failed(f"Training failed: {type(error).__name__}: {error}"))
         finally:
-            self.finished = time.monotonic()
+            self.finished = time.time()
             if process.is_alive():  # only when this thread failed: the child would train on unwatched
                 self._stop.set()
                 process.join(timeout=30)
@@ -222,7 +248,32 @@ class _Reporter:
         self.reports.put(EpochEnded(entry))
 
 
-def _train_and_report(config: TrainConfig, data_dir: Path, out_path: Path, reports, stop, command: str) -> None:
+@contextlib.contextmanager
+def _main_script_left_out() -> Iterator[None]:
+    """Start a process without running the server's main script in it first.
+
+    A spawned process runs the parent's __main__ again, from its file when it has no module name:
+    under Streamlit that is the app's script (app.py), which would draw the whole app in the
+    training process, logging "missing ScriptRunContext!" for each call, before training. A
+    stand-in named "__main__" is one that multiprocessing runs nothing for.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None:  # python -m ...: run by name, harmlessly
+        yield
+        return
+    stand_in = types.ModuleType("__main__")
+    stand_in.__spec__ = importlib.machinery.ModuleSpec("__main__", None)
+    sys.modules["__main__"] = stand_in
+    try:
+        yield
+    finally:
+        if sys.modules.get("__main__") is stand_in:  # unless a Streamlit run installed its own meanwhile
+            sys.modules["__main__"] = main
+
+
+def _train_and_report(
+    config: TrainConfig, data_dir: Path, out_path: Path, reports, stop, command: str, title: str, requested: float
+) -> None:
     """The child process: train, then report the record or one plain sentence about the failure."""
     import traceback
 
@@ -236,7 +287,10 @@ def _train_and_report(config: TrainConfig, data_dir: Path, out_path: Path, repor
         )
         return
     try:
-        reports.put(Finished(train(config, data_dir, out_path, _Reporter(reports), stop, command=command)))
+        record = train(
+            config, data_dir, out_path, _Reporter(reports), stop, command=command, title=title, requested=requested
+        )
+        reports.put(Finished(record))
     except Exception as error:  # noqa: BLE001 -- the job ends with a message; the server and other models carry on
         traceback.print_exc()
         reports.put(Failed(explain_failure(error)))
@@ -293,9 +347,10 @@ def _vanished(exit_code: int | None) -> str:
 
 
 def start_job(
-    config: TrainConfig, data_dir: str | Path, models_dir: str | Path, name: str, owner: str = ""
+    config: TrainConfig, data_dir: str | Path, models_dir: str | Path, name: str, owner: str = "", title: str = ""
 ) -> TrainingJob:
-    """Start a run saved as models_dir/NAME.keras; raises JobBusy while another run is going.
+    """Start a run saved as models_dir/NAME.keras (NAME made safe) and shown as `title`; raises JobBusy while
+    another run is going.
 
     Another run is this server's, or any process's that holds the models folder's lock (a run
     started by a server that was restarted since, say).
@@ -308,13 +363,22 @@ def start_job(
         if holder:
             raise JobBusy(f"another training process ({holder}) is still running in this models folder; wait for it.")
         remove_leftovers(models_dir)  # no run is going: what a killed save left behind is garbage
-        _current = TrainingJob(config, data_dir, Path(models_dir) / f"{safe_name(name, models_dir)}.keras", owner)
+        out_path = Path(models_dir) / f"{safe_name(name, models_dir)}.keras"
+        _current = TrainingJob(config, data_dir, out_path, owner, title)
         _current._thread.start()
         return _current
 
 
 def current_job() -> TrainingJob | None:
     return _current
+
+
+def forget_job(job: TrainingJob) -> None:
+    """Have no current job, when `job` is it and has ended (its run was deleted): no page shows it any more."""
+    global _current
+    with _lock:
+        if _current is job and not job.running:
+            _current = None
 
 
 def safe_name(name: str, models_dir: str | Path) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import uuid
 import warnings
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,7 +33,8 @@ def load_photo(source: PhotoSource, max_side: int = MAX_SIDE) -> Image.Image:
 
     Handles JPEG, PNG, WebP, BMP and GIF (first frame), EXIF orientation, greyscale, CMYK,
     16-bit, palette and transparent images. Anything unreadable raises PhotoError. Nothing is
-    written to disk.
+    written to disk. The upright size of the file as it was (before shrinking) is kept in
+    `photo.info["original_size"]`, for captions that say what the visitor sent.
     """
     data = _read_bytes(source)
     if not data:
@@ -51,7 +54,10 @@ def load_photo(source: PhotoSource, max_side: int = MAX_SIDE) -> Image.Image:
                 image.draft("RGB", (max_side // 2, max_side // 2))
             image.seek(0)  # first frame of an animation
             image.load()
-            image = ImageOps.exif_transpose(image)
+            transposed = ImageOps.exif_transpose(image)
+            if transposed.size[::-1] == image.size != transposed.size:  # turned a quarter: width and height swap
+                width, height = height, width
+            image = transposed
     except PhotoError:
         raise
     except Image.DecompressionBombError:
@@ -62,7 +68,38 @@ def load_photo(source: PhotoSource, max_side: int = MAX_SIDE) -> Image.Image:
         raise PhotoError(f"the image data is damaged or cut short ({error})") from None
     image = _to_rgb(image)
     image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+    image.info["original_size"] = (width, height)
     return image
+
+
+def original_size(photo: Image.Image) -> tuple[int, int]:
+    """(width, height) of the file the photo came from, upright; its own size when load_photo did not open it."""
+    return photo.info.get("original_size", photo.size)
+
+
+def jpeg_bytes(photo: Image.Image, quality: int = 95) -> bytes:
+    """The photo as a JPEG: what a page keeps and shows, a tenth of its decoded pixels' memory."""
+    buffer = io.BytesIO()
+    photo.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class KeptPhoto:
+    """A visitor's photo as the app keeps it between pages: the upright photo as a JPEG, not the upload's bytes."""
+
+    name: str
+    jpeg: bytes
+    original_size: tuple[int, int]  # (width, height) of the file sent, upright
+    true_label: str | None = None  # known for a photo from a labelled dataset
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @classmethod
+    def keep(cls, name: str, photo: Image.Image, true_label: str | None = None) -> KeptPhoto:
+        return cls(name, jpeg_bytes(photo), original_size(photo), true_label)
+
+    def photo(self) -> Image.Image:
+        return load_photo(self.jpeg)
 
 
 def model_input(photo: Image.Image, size: int) -> np.ndarray:

@@ -10,7 +10,8 @@ import numpy as np
 from PIL import Image
 
 from catdog.config import CLASS_NAMES, DOG_THRESHOLD, UNSURE_BAND
-from catdog.data import decode_photos, labelled_photos
+from catdog.data import labelled_photos
+from catdog.evaluation import accuracy, confusion, evaluate_photos
 from catdog.model import input_size, load_model, predict_dog_probability
 from catdog.photos import PhotoSource, load_photo, model_input
 from catdog.runs import RunRecord, read_record
@@ -18,10 +19,9 @@ from catdog.runs import RunRecord, read_record
 
 @dataclass
 class Prediction:
-    photo: Image.Image  # upright RGB, at most MAX_SIDE pixels a side
     pixels: np.ndarray  # (size, size, 3) uint8: exactly what the model received
     dog_probability: float
-    seconds: float  # decode, resize and model call together
+    seconds: float  # resize and model call (and decoding, for classify)
 
     @property
     def label(self) -> str:
@@ -44,14 +44,26 @@ def label_of(dog_probability: float) -> str:
     return CLASS_NAMES[int(dog_probability >= DOG_THRESHOLD)]
 
 
+def percent(probability: float) -> str:
+    """A probability for people, by one rule everywhere: whole percents, and never 0% or 100%.
+
+    The model is never certain, so 0.9996 reads "over 99%" (not "100.0%") and 0.0002 "under 1%".
+    """
+    if probability > 0.99:
+        return "over 99%"
+    if probability < 0.01:
+        return "under 1%"
+    return f"{probability:.0%}"
+
+
 def verdict(dog_probability: float) -> str:
     """'Dog — 88% sure', 'Cat — over 99% sure', or 'Not sure (54% dog)' near the middle."""
     low, high = UNSURE_BAND
     if low < dog_probability < high:
-        return f"Not sure ({dog_probability:.0%} dog)"
+        return f"Not sure ({percent(dog_probability)} dog)"
     label = label_of(dog_probability)
     sure = dog_probability if label == "dog" else 1 - dog_probability
-    return f"{label.capitalize()} — {'over 99%' if sure > 0.99 else f'{sure:.0%}'} sure"
+    return f"{label.capitalize()} — {percent(sure)} sure"
 
 
 @dataclass
@@ -73,24 +85,24 @@ class Classifier:
     def classify(self, source: PhotoSource) -> Prediction:
         """Raises PhotoError for anything that is not a readable photo."""
         started = time.perf_counter()
-        photo = load_photo(source)
+        prediction = self.classify_photo(load_photo(source))
+        prediction.seconds = time.perf_counter() - started
+        return prediction
+
+    def classify_photo(self, photo: Image.Image) -> Prediction:
+        """An upright RGB photo (from load_photo) already in memory: what a page keeps for its visitor."""
+        started = time.perf_counter()
         pixels = model_input(photo, self.image_size)
         probability = float(predict_dog_probability(self.model, pixels[None])[0])
-        return Prediction(photo, pixels, probability, time.perf_counter() - started)
+        return Prediction(pixels, probability, time.perf_counter() - started)
 
 
 def evaluate_folder(model_path: str | Path, folder: str | Path) -> dict:
     """Accuracy, confusion matrix (rows: true cat, dog; columns: said cat, dog) and unreadable files."""
-    classifier = Classifier.load(model_path)
-    photos = decode_photos(labelled_photos(folder), classifier.image_size)
-    said = (predict_dog_probability(classifier.model, photos.pixels) >= DOG_THRESHOLD).astype(int)
-    true = photos.labels.astype(int)
-    confusion = np.zeros((len(CLASS_NAMES), len(CLASS_NAMES)), int)
-    np.add.at(confusion, (true, said), 1)  # confusion[true label, said label]
-    n = len(photos.labels)
+    evaluation = evaluate_photos(Classifier.load(model_path), labelled_photos(folder))
     return {
-        "accuracy": float(np.mean(said == true)) if n else None,
-        "n": n,
-        "confusion": confusion.tolist(),
-        "unreadable": [path for path, _ in photos.unreadable],
+        "accuracy": accuracy(evaluation),
+        "n": len(evaluation.labels),
+        "confusion": confusion(evaluation).tolist(),
+        "unreadable": [path for path, _ in evaluation.unreadable],
     }

@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
-from catdog.config import BUNDLED_MODELS, TrainConfig
+from catdog.config import BUNDLED_MODELS, GUESSING_BAND, TrainConfig
 
 RUNNING = ("preparing", "training")  # a run in one of these is going, or was cut off ("interrupted")
 ENDED = ("finished", "stopped", "failed")
@@ -25,8 +25,9 @@ class RunRecordError(ValueError):
 class RunRecord:
     """Everything known about one training run; the training process writes it, everything else reads it."""
 
-    name: str
+    name: str  # the file name, NAME.keras beside NAME.json: letters, digits, '-' and '_'
     config: TrainConfig
+    title: str = ""  # its name for people ("cats_vs_dogs_small · 100 per class · no augmentation · 14:05")
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     status: str = "preparing"  # preparing → training → finished | stopped | failed
     error: str | None = None  # why a failed run failed, in a sentence for a person
@@ -56,6 +57,17 @@ class RunRecord:
     @property
     def stopped_early(self) -> bool:
         return self.epochs_run < self.config.epochs
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.name
+
+    @property
+    def guessing(self) -> bool:
+        """It scored about what a coin toss scores: it has learned nothing yet."""
+        low, high = GUESSING_BAND
+        scores = (self.validation_accuracy, self.test_accuracy)
+        return any(score is not None and low <= score <= high for score in scores)
 
     @property
     def state(self) -> str:
@@ -91,7 +103,7 @@ class RunRecord:
         for name in ("validation_accuracy", "test_accuracy", "seconds"):
             if kept.get(name) is not None and not _is_number(kept[name]):
                 raise RunRecordError(f"{name} is {kept[name]!r}, not a number")
-        for name in ("name", "created", "status", "command", "data", "layout", "precision"):
+        for name in ("name", "title", "created", "status", "command", "data", "layout", "precision"):
             if name in kept and not isinstance(kept[name], str):
                 raise RunRecordError(f"{name} is {kept[name]!r}, not text")
         history = kept.get("history", [])
@@ -103,6 +115,13 @@ class RunRecord:
     def save(self, path: str | Path) -> None:
         """Write the record as JSON, atomically: a reader never sees half a file."""
         write_json_atomically(self.to_dict(), path)
+
+
+def run_title(data_dir: str | Path, config: TrainConfig, when: datetime) -> str:
+    """A run's name in words a class can read: 'cats_vs_dogs_small · 100 per class · no augmentation · 14:05'."""
+    photos = f"{config.limit_per_class} per class" if config.limit_per_class else "all photos"
+    augmentation = "augmentation" if config.augment else "no augmentation"
+    return f"{Path(data_dir).name} · {photos} · {augmentation} · {when:%H:%M}"
 
 
 def metadata_path(model_path: str | Path) -> Path:
@@ -171,17 +190,27 @@ def prune_runs(models_dir: str | Path, keep: int) -> list[str]:
 
     A public server that lets visitors train would otherwise fill its disk, a few MB a run.
     """
-    bundled = {p.resolve() for p in BUNDLED_MODELS}
     ended = [r for r in list_runs(models_dir) if r.state not in RUNNING]
     removed = []
     for record in ended[keep:]:
-        model = Path(models_dir) / f"{record.name}.keras"
-        if model.resolve() in bundled:
+        try:
+            delete_run(models_dir, record.name)
+        except ValueError:  # a bundled model
             continue
-        model.unlink(missing_ok=True)
-        metadata_path(model).unlink(missing_ok=True)
         removed.append(record.name)
     return removed
+
+
+def delete_run(models_dir: str | Path, name: str) -> None:
+    """Delete a run's model and record; raises ValueError for a bundled model or a run still going."""
+    model = Path(models_dir) / f"{name}.keras"
+    if model.resolve() in {p.resolve() for p in BUNDLED_MODELS}:
+        raise ValueError(f"{name} is a bundled model")
+    record = read_record(model)
+    if record is not None and record.state in RUNNING:
+        raise ValueError(f"{name} is still training")
+    model.unlink(missing_ok=True)
+    metadata_path(model).unlink(missing_ok=True)
 
 
 def _modified(path: Path) -> float:

@@ -66,6 +66,8 @@ class EpochLog(keras.callbacks.Callback):
             self.listener.on_batch_end(self._epoch, batch + 1, {k: float(v) for k, v in (logs or {}).items()})
 
     def on_epoch_end(self, epoch, logs=None):
+        if self.model.stop_training:  # cut short by Stop, its validation too: not a whole epoch's scores
+            return
         entry = {"epoch": epoch + 1, "seconds": round(time.perf_counter() - self._started, 2)}
         entry.update({k: round(float(v), 4) for k, v in (logs or {}).items() if k != "learning_rate"})
         if self.phase:
@@ -91,6 +93,8 @@ class CalibrateBatchNorm(keras.callbacks.Callback):
         self.pixels = pixels  # (n, size, size, 3) uint8, unaugmented, like the validation photos
 
     def on_test_begin(self, logs=None):
+        if self.model.stop_training:  # this validation is cut short anyway
+            return
         norms = [layer for layer in self.model.layers if isinstance(layer, keras.layers.BatchNormalization)]
         momentums = [layer.momentum for layer in norms]
         for layer in norms:
@@ -101,7 +105,11 @@ class CalibrateBatchNorm(keras.callbacks.Callback):
 
 
 class StopFlag(keras.callbacks.Callback):
-    """Ends training after the current batch once `stop` is set (by a user pressing Stop)."""
+    """Ends training after the current batch once `stop` is set (by a user pressing Stop).
+
+    Keras still validates after a batch that stopped training, and a validation pass over 1,000
+    photos takes seconds: it is cut short after its first batch, or its current one.
+    """
 
     def __init__(self, stop: threading.Event) -> None:
         super().__init__()
@@ -110,6 +118,13 @@ class StopFlag(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         if self.stop.is_set():
             self.model.stop_training = True
+
+    def on_test_begin(self, logs=None):
+        self.on_test_batch_end(0)
+
+    def on_test_batch_end(self, batch, logs=None):
+        if self.stop.is_set():
+            self.model.stop_training = self.model.stop_evaluating = True
 
 
 def train(
@@ -120,33 +135,40 @@ def train(
     stop: threading.Event | None = None,  # or multiprocessing's Event, from a parent process
     verbose: int = 0,
     command: str = "",
+    title: str = "",
+    requested: float | None = None,
 ) -> RunRecord:
     """Train, keep the best validation epoch, score the test split if any, save the model; returns the record.
 
     This process is the one writer of the run record (NAME.json): at the start, after every epoch,
-    and at the end, finished, stopped or failed (then the error is raised again).
+    and at the end, finished, stopped or failed (then the error is raised again). A run stopped
+    before its first epoch ended learned nothing and saves no model; a stopped run skips the test
+    split, so that it ends within a second of its current batch. `requested` is the time.time()
+    at which the run was asked for (the Train page's Start): the run's time counts from then.
     """
-    started = time.perf_counter()
+    requested = requested or time.time()
     out_path = Path(out_path)
     record_path = metadata_path(out_path)
-    record = RunRecord(out_path.stem, config, command=command, data=str(Path(data_dir).resolve()), pid=os.getpid())
+    data = str(Path(data_dir).resolve())
+    record = RunRecord(out_path.stem, config, title=title, command=command, data=data, pid=os.getpid())
     record.save(record_path)
     stop = stop or threading.Event()
     try:
         model = _train(record, record_path, Path(data_dir), listener, stop, verbose)
         record.status = "stopped" if stop.is_set() else "finished"
-        save_model(model, out_path)
+        if model is not None:
+            save_model(model, out_path)
     except Exception as error:
         record.status, record.error = "failed", explain_failure(error)
         raise
     finally:
-        record.seconds, record.pid = round(time.perf_counter() - started, 1), None
+        record.seconds, record.pid = round(time.time() - requested, 1), None
         record.save(record_path)
     return record
 
 
-def _train(record, record_path, data_dir, listener, stop, verbose) -> keras.Model:
-    """Everything between an empty record and a float32 model with the best epoch's weights."""
+def _train(record, record_path, data_dir, listener, stop, verbose) -> keras.Model | None:
+    """Everything between an empty record and a float32 model with the best epoch's weights (None: no epoch ended)."""
     config = record.config
     dataset = find_dataset(data_dir)
     record.layout = dataset.layout
@@ -163,8 +185,11 @@ def _train(record, record_path, data_dir, listener, stop, verbose) -> keras.Mode
     if config.pretrained and not weights_cached(config.pretrained) and progress:
         progress("weights", 0, 1)  # Keras downloads them into its cache, once
     model = build_model(config, precision)  # first: a missing backbone fails before minutes of decoding
-    train_photos = decode_photos(train_items, config.image_size, progress=progress)
-    val_photos = decode_photos(val_items, config.image_size)
+    total = len(train_items) + len(val_items)  # one progress bar over both splits
+    train_photos = decode_photos(train_items, config.image_size, progress=_counted(progress, 0, total))
+    val_photos = decode_photos(val_items, config.image_size, progress=_counted(progress, len(train_items), total))
+    if stop.is_set():  # pressed while the photos were decoded
+        return None
     for split, photos in (("train", train_photos), ("validation", val_photos)):
         if len(np.unique(photos.labels)) < len(CLASS_NAMES):
             raise DatasetError(f"the {split} split of {dataset.root} has too few readable photos of each class")
@@ -181,13 +206,14 @@ def _train(record, record_path, data_dir, listener, stop, verbose) -> keras.Mode
         sample = np.random.default_rng(config.seed).permutation(len(train_photos.labels))[:256]
         callbacks.append(CalibrateBatchNorm(train_photos.pixels[sample]))
         _fit_from_scratch(model, config, train_photos, val_photos, callbacks, verbose)
+    if epoch_log.best_weights is None:
+        return None
     # Saved in float32 without optimizer state: the file is a third of the size, and runs at
     # full speed on CPUs with no bfloat16 arithmetic.
-    weights = epoch_log.best_weights or model.get_weights()
     model = build_model(config)
-    model.set_weights(weights)
+    model.set_weights(epoch_log.best_weights)
     test_items = dataset.splits.get("test", [])
-    if test_items:
+    if test_items and not stop.is_set():
         record.test_accuracy = round(accuracy(model, decode_photos(test_items, config.image_size)), 4)
     return model
 
@@ -385,6 +411,11 @@ def explain_failure(error: Exception) -> str:
     if isinstance(error, DatasetError | WeightsUnavailable):
         return str(error)[:1].upper() + str(error)[1:] + "."
     return f"Training failed: {type(error).__name__}: {error}"
+
+
+def _counted(progress, before: int, total: int):
+    """progress(stage, done, total) for one split, counting on from `before` photos of `total` in all."""
+    return progress and (lambda stage, done, _: progress(stage, before + done, total))
 
 
 def _count(weights) -> int:

@@ -140,13 +140,30 @@ def unusable_models_ui() -> None:
 
 
 def model_label(path: Path) -> str:
-    """A model's name, what it started from and its best score: 'catdog · pretrained MobileNetV2 1.0 · 99%'."""
+    """A model's name, what it started from and its best score: 'catdog · pretrained MobileNetV2 1.0 · 99% accuracy'.
+
+    A model that scored about 50% says 'guessing: train longer' instead of its score.
+    """
     record = read_record(path)
     if record is None:
         return path.stem
-    started = f"pretrained {record.config.started_from}" if record.config.pretrained else "scratch"
+    name = f"{record.title or path.stem} · " + (
+        f"pretrained {record.config.started_from}" if record.config.pretrained else "scratch"
+    )
+    if record.guessing:
+        return f"{name} · guessing: train longer"
     score = record.test_accuracy or record.validation_accuracy
-    return f"{path.stem} · {started}" + (f" · {score:.0%} accuracy" if score else "")
+    return name + (f" · {score:.0%} accuracy" if score else "")
+
+
+def default_model(models: list[Path]) -> Path:
+    """The first model that is not guessing (the bundled one, when it is there); the first one if all are."""
+    return next((path for path in models if not _guessing(path)), models[0])
+
+
+def _guessing(path: Path) -> bool:
+    record = read_record(path)
+    return record is not None and record.guessing
 
 
 def model_picker_ui() -> Path | None:
@@ -160,7 +177,7 @@ def model_picker_ui() -> Path | None:
             return None
         options = [str(p) for p in models]
         if st.session_state.get(MODEL_KEY) not in options:
-            st.session_state[MODEL_KEY] = options[0]
+            st.session_state[MODEL_KEY] = str(default_model(models))
         chosen = Path(st.selectbox("Classify with", options, key=MODEL_KEY, format_func=lambda p: model_label(Path(p))))
         model_details_ui(chosen)
     return chosen
@@ -174,6 +191,7 @@ def model_details_ui(path: Path) -> None:
     config = record.config
     started_from = f"{config.started_from} (ImageNet)" if config.pretrained else "scratch"
     lines = [
+        *([f"**Run** {record.title}"] if record.title else []),  # in full: the picker cuts long names short
         f"**Started from** {started_from}",
         f"**Input** {record.image_size} × {record.image_size} pixels",
         f"**Trained** {record.created[:16].replace('T', ' ')} on {record.train_photos} photos "

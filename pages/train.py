@@ -16,6 +16,7 @@ from PIL import ImageOps
 
 from catdog.charts import training_figure
 from catdog.config import (
+    BUNDLED_MODELS,
     DATA_DIR,
     IDLE_PANEL_SECONDS,
     LIVE_PANEL_SECONDS,
@@ -24,20 +25,21 @@ from catdog.config import (
     PASSWORD_TRIES,
     PRETRAINED_BACKBONES,
     PUBLIC_RUNS_KEPT,
+    SMALL_DATA_PER_CLASS,
     TrainConfig,
     training_setting,
 )
 from catdog.data import find_dataset, limit_per_class, list_datasets
-from catdog.jobs import JobBusy, current_job, start_job
+from catdog.jobs import JobBusy, current_job, forget_job, start_job
 from catdog.photos import load_photo
-from catdog.runs import list_runs, prune_runs
+from catdog.runs import RUNNING, RunRecord, delete_run, list_runs, prune_runs, run_title
 from pages import route_through_app
 from pages.common import MODEL_KEY, unusable_models_ui
 
 route_through_app()  # first: a shared link to this page opens the whole app
 
 PHOTOS_PER_CLASS = {
-    "100 (small data: watch it overfit)": 100,
+    f"{SMALL_DATA_PER_CLASS} (small data: watch it overfit)": SMALL_DATA_PER_CLASS,
     "250": 250,
     "500": 500,
     "all": None,
@@ -170,7 +172,8 @@ STARTING_POINTS = {"scratch": "scratch (the book's convnet)"} | {
 }
 
 
-def options_ui() -> tuple[TrainConfig, str]:
+def options_ui(root: Path) -> None:
+    """The run's settings; chosen_config() reads them."""
     start = st.radio(
         "Start from",
         list(STARTING_POINTS),
@@ -179,46 +182,73 @@ def options_ui() -> tuple[TrainConfig, str]:
         key="start_from",
         help="A pretrained backbone already knows ImageNet's photos: it needs only a new head and a short fine-tune.",
     )
-    pretrained = None if start == "scratch" else start
-    defaults = TrainConfig.transfer(pretrained, augment=False) if pretrained else TrainConfig()
     left, middle, right = st.columns(3)
-    epochs = left.slider("Epochs", 1, 60, defaults.epochs, key=f"epochs_{start}")
     per_class = middle.selectbox("Training photos per class", list(PHOTOS_PER_CLASS), index=3, key="per_class")
-    augment = right.toggle(
+    defaults, preset = _defaults(start, PHOTOS_PER_CLASS[per_class])
+    left.slider("Epochs", 1, 60, defaults.epochs, key=f"epochs_{preset}")
+    right.toggle(
         "Data augmentation",
         value=defaults.augment,
-        key=f"augment_{start}",
+        key=f"augment_{preset}",
         help="Random flips, turns, zooms, shifts and contrast changes of each training photo. "
         "A pretrained run without it computes each photo's features once: much faster.",
     )
-    learning_rate = left.select_slider(
+    left.select_slider(
         "Learning rate", [3e-4, 1e-3, 3e-3, 1e-2], value=defaults.learning_rate, key=f"learning_rate_{start}"
     )
-    changes = {}
     with st.expander("Advanced"):
         a, b, c = st.columns(3)
-        if pretrained:
+        if defaults.pretrained:
             # A fixed range: a slider whose bounds follow another widget resets itself when they move.
-            fine_tune = a.slider(
-                "Fine-tuning epochs (the last ones)", 0, 60, defaults.fine_tune_epochs, key="fine_tune"
-            )
-            changes["fine_tune_epochs"] = min(fine_tune, epochs)
+            a.slider("Fine-tuning epochs (the last ones)", 0, 60, defaults.fine_tune_epochs, key="fine_tune")
         else:
-            changes["image_size"] = a.select_slider(
-                "Image size (pixels)", [64, 96, 128, 160], value=defaults.image_size, key="image_size"
-            )
-            changes["width"] = b.select_slider(
-                "Filters in the first layer", [8, 16, 24, 32, 48], value=defaults.width, key="width"
-            )
-        changes["batch_size"] = c.select_slider("Batch size", [16, 32, 64], value=defaults.batch_size, key="batch_size")
-    limit = PHOTOS_PER_CLASS[per_class]
-    kind = pretrained or "scratch"
-    suggested = f"{kind}-{'aug' if augment else 'noaug'}-{limit or 'all'}pc-{datetime.now():%m%d-%H%M}"
-    name = middle.text_input("Run name", placeholder=suggested, key="run_name") or suggested
-    config = replace(
-        defaults, epochs=epochs, learning_rate=learning_rate, augment=augment, limit_per_class=limit, **changes
-    )
-    return config, name
+            a.select_slider("Image size (pixels)", [64, 96, 128, 160], value=defaults.image_size, key="image_size")
+            b.select_slider("Filters in the first layer", [8, 16, 24, 32, 48], value=defaults.width, key="width")
+        c.select_slider("Batch size", [16, 32, 64], value=defaults.batch_size, key="batch_size")
+    suggested = run_title(root, chosen_config(), datetime.now())
+    middle.text_input("Run name", placeholder=suggested, key="run_name")
+
+
+def _defaults(start: str, limit: int | None) -> tuple[TrainConfig, str]:
+    """(the defaults, the name of their widgets' set): each starting point has its own, and so has the
+    small-data lesson from scratch."""
+    if start != "scratch":
+        return TrainConfig.transfer(start, augment=False), start
+    if limit == SMALL_DATA_PER_CLASS:
+        return TrainConfig.small_data(), "small_data"
+    return TrainConfig(), start
+
+
+def chosen_config() -> TrainConfig:
+    """The run that options_ui's widgets describe, from their session state: Start's callback runs before
+    the page (and its widgets) is drawn again, and sees the visitor's latest changes there."""
+    state = st.session_state
+    limit = PHOTOS_PER_CLASS[state["per_class"]]
+    defaults, preset = _defaults(state["start_from"], limit)
+    epochs = state[f"epochs_{preset}"]
+    changes = {"epochs": epochs, "augment": state[f"augment_{preset}"], "limit_per_class": limit}
+    changes |= {"learning_rate": state[f"learning_rate_{state['start_from']}"], "batch_size": state["batch_size"]}
+    if defaults.pretrained:
+        changes["fine_tune_epochs"] = min(state["fine_tune"], epochs)
+    else:
+        changes |= {"image_size": state["image_size"], "width": state["width"]}
+    return replace(defaults, **changes)
+
+
+def start_run() -> None:
+    """Start's callback: it runs before the page is drawn again, which then shows the new run's panel at once."""
+    config, root, typed_name = chosen_config(), st.session_state["dataset"], st.session_state["run_name"].strip()
+    when = datetime.now()
+    augment = "aug" if config.augment else "noaug"
+    file_name = f"{config.pretrained or 'scratch'}-{augment}-{config.limit_per_class or 'all'}pc-{when:%m%d-%H%M}"
+    title = typed_name or run_title(root, config, when)
+    try:
+        start_job(config, root, MODELS_DIR, typed_name or file_name, owner=visitor(), title=title)
+    except JobBusy as busy:
+        st.session_state["start_refused"] = str(busy)
+        return
+    if st.session_state["training_mode"] == "password":  # a public server: visitors' runs would fill its disk
+        prune_runs(MODELS_DIR, PUBLIC_RUNS_KEPT)
 
 
 def job_panel_ui() -> None:
@@ -232,35 +262,16 @@ def job_panel_ui() -> None:
         st.rerun(scope="app")
     if job is None:
         return
-    st.subheader(f"Run “{job.name}”")
-    if job.status == "preparing":
-        step = job.preparing
-        if step is None:
-            st.progress(0.0, text="Starting the training process…")
-        else:
-            what = {
-                "weights": "Downloading the backbone's ImageNet weights (only the first time)",
-                "decoding": "Decoding the photos",
-                "features": "Computing the backbone's features of each photo, once",
-            }[step.stage]
-            count = f": {step.done} of {step.total}" if step.stage != "weights" else ""
-            st.progress(step.done / max(1, step.total), text=f"{what}{count}…")
-    else:
-        left = job.seconds_left
-        eta = f" · about {left:.0f} s left" if left is not None and job.running else ""
-        st.progress(
-            job.progress,
-            text=f"Epoch {job.current_epoch}/{job.config.epochs} · "
-            f"batch {job.current_batch}/{job.batches_per_epoch}{eta}",
-        )
+    st.subheader(f"Run “{job.title}”")
+    st.progress(*progress_bar(job))
     best = job.record.validation_accuracy
     a, b, c = st.columns(3)
     a.metric("Status", "stopping…" if job.stopping else job.status)
     b.metric("Best validation accuracy", "–" if best is None else f"{best:.1%}")
-    c.metric("Time", f"{job.seconds:.0f} s")
+    c.metric("Time", f"{round(job.seconds)} s")  # the runs table's number, rounded alike, once the run has ended
     if job.error:
         st.error(job.error)
-    history = {job.name: list(job.record.history)}
+    history = {job.title: list(job.record.history)}
     accuracy_column, loss_column = st.columns(2)
     points = list(job.batch_points)
     accuracy_column.plotly_chart(training_figure(history, "accuracy", points), key="live_accuracy")
@@ -268,9 +279,31 @@ def job_panel_ui() -> None:
     if job.running and not job.stopping:
         allowed = may_stop(job)
         help_text = None if allowed else "Only the visitor who started this run can stop it."
-        if st.button("⏹ Stop after this batch", key="stop", disabled=not allowed, help=help_text):
-            job.stop()
-            st.rerun()  # show "stopping…" at once
+        # A callback: the panel redraws right after it, saying "stopping…".
+        st.button("⏹ Stop after this batch", key="stop", disabled=not allowed, help=help_text, on_click=job.stop)
+
+
+def progress_bar(job) -> tuple[float, str]:
+    """(fraction done, what the run does now) for st.progress."""
+    step = job.preparing
+    if job.status == "preparing" and step is None:
+        return 0.0, "Starting the training process…"
+    if job.status == "preparing":
+        what = {
+            "weights": "Downloading the backbone's ImageNet weights (only the first time)",
+            "decoding": "Decoding the photos",
+            "features": "Computing the backbone's features of each photo, once",
+        }[step.stage]
+        count = f": {step.done} of {step.total}" if step.stage != "weights" else ""
+        return step.done / max(1, step.total), f"{what}{count}…"
+    epochs = job.config.epochs
+    if job.stopping:
+        return job.progress, f"Epoch {job.current_epoch}/{epochs} · stopping after this batch…"
+    if job.running and not job.current_epoch:
+        return 0.0, f"Epoch 1/{epochs} · first batch (TensorFlow builds the model's graph first)…"
+    left = job.seconds_left
+    eta = f" · about {left:.0f} s left" if left is not None and job.running else ""
+    return job.progress, f"Epoch {job.current_epoch}/{epochs} · batch {job.current_batch}/{job.batches_per_epoch}{eta}"
 
 
 def finished_job_ui() -> None:
@@ -280,7 +313,7 @@ def finished_job_ui() -> None:
     # The picker's state can only change before the sidebar is drawn: in the click's callback.
     use = {MODEL_KEY: str(job.out_path)}
     if st.button(
-        f"Use “{job.name}” to classify", key="use_model", type="primary", on_click=st.session_state.update, args=(use,)
+        f"Use “{job.title}” to classify", key="use_model", type="primary", on_click=st.session_state.update, args=(use,)
     ):
         st.switch_page("pages/classify.py")
 
@@ -290,17 +323,18 @@ def past_runs_ui() -> None:
     if not runs:
         return
     st.subheader("Past runs")
+    # One type per column: Arrow, which draws the table, refuses a column mixing numbers and words.
     rows = [
         {
-            "name": r.name,
+            "name": r.display_name,
             "date": r.created[:16].replace("T", " "),
             "started from": r.config.started_from,
             "augmentation": "on" if r.config.augment else "off",
             "photos/class": str(r.config.limit_per_class or "all"),
             "epochs": r.epochs_run,
             "best val. accuracy": r.validation_accuracy,
-            "seconds": r.seconds,
-            "status": r.state,
+            "time": round(r.seconds) if r.seconds else None,  # s, written when the run ends; rounded as the panel
+            "status": f"{r.state} · guessing: train longer" if r.guessing else r.state,
         }
         for r in runs
     ]
@@ -308,23 +342,62 @@ def past_runs_ui() -> None:
         pd.DataFrame(rows),
         hide_index=True,
         key="runs_table",
-        column_config={"best val. accuracy": st.column_config.NumberColumn(format="percent")},
+        column_config={
+            "best val. accuracy": st.column_config.NumberColumn(format="percent"),
+            "time": st.column_config.NumberColumn(format="%d s"),
+        },
     )
-    names = [r.name for r in runs]
-    chosen = st.multiselect("Compare runs on one chart", names, default=names[:2], key="compare")
+    delete_run_ui(runs)
+    titles = {r.name: r.display_name for r in runs}
+    chosen = st.multiselect(
+        "Compare runs on one chart", list(titles), default=list(titles)[:2], format_func=titles.get, key="compare"
+    )
     if chosen:
-        histories = {r.name: r.history for r in runs if r.name in chosen}
+        histories = {r.display_name: r.history for r in runs if r.name in chosen}
         accuracy_column, loss_column = st.columns(2)
         accuracy_column.plotly_chart(training_figure(histories, "accuracy"), key="compare_accuracy")
         loss_column.plotly_chart(training_figure(histories, "loss"), key="compare_loss")
 
 
+def delete_run_ui(runs: list[RunRecord]) -> None:
+    """Delete a run with its model, once confirmed; only for who may train, never a bundled model or a run going."""
+    if not st.session_state.get("may_train"):
+        return
+    bundled = {path.resolve() for path in BUNDLED_MODELS}
+    titles = {
+        r.name: r.display_name
+        for r in runs
+        if r.state not in RUNNING and (MODELS_DIR / f"{r.name}.keras").resolve() not in bundled
+    }
+    if not titles:
+        return
+    choice, button = st.columns([3, 1], vertical_alignment="bottom")
+    name = choice.selectbox("Delete a run and its model", list(titles), format_func=titles.get, key="delete_choice")
+    if st.session_state.get("confirm_delete") != name:
+        button.button("🗑 Delete…", key="delete", on_click=st.session_state.update, args=({"confirm_delete": name},))
+        return
+    st.warning(f"Delete “{titles[name]}” and its model for good?")
+    yes, no = st.columns(2)
+    yes.button("Yes, delete it", key="delete_yes", type="primary", on_click=_delete, args=(name,))
+    no.button("Cancel", key="delete_cancel", on_click=st.session_state.pop, args=("confirm_delete", None))
+
+
+def _delete(name: str) -> None:
+    st.session_state.pop("confirm_delete", None)
+    if not st.session_state.get("may_train"):
+        return
+    delete_run(MODELS_DIR, name)
+    job = current_job()
+    if job is not None and job.name == name:
+        forget_job(job)  # its panel goes too
+
+
 st.title("📈 Train a convnet")
 st.write(
-    "Train a model while the class watches the curves. From scratch, turn augmentation off, or "
-    "use only 100 photos per class, and watch the training curve race ahead of the validation "
-    "curve: that gap is overfitting. From a pretrained backbone, see how far ImageNet's features "
-    "get with the same photos."
+    "Train a model while the class watches the curves. From scratch, choose 100 photos per class "
+    "and watch the training curve race ahead of the validation curve: that gap is overfitting. "
+    "Then run it again with augmentation on, and compare the two runs below. From a pretrained "
+    "backbone, see how far ImageNet's features get with the same photos."
 )
 job = current_job()
 st.session_state["watched_running"] = bool(job and job.running)
@@ -336,13 +409,9 @@ unusable_models_ui()  # here: with no dataset, the page stops further down
 st.subheader("New run")
 st.session_state["may_train"] = training_allowed_ui()
 root = dataset_ui(st.session_state["may_train"])
-config, name = options_ui()
-if st.button("▶ Start training", key="start", type="primary", disabled=not st.session_state["may_train"]):
-    try:
-        start_job(config, root, MODELS_DIR, name, owner=visitor())
-        if st.session_state["training_mode"] == "password":  # a public server: visitors' runs would fill its disk
-            prune_runs(MODELS_DIR, PUBLIC_RUNS_KEPT)
-        st.rerun()
-    except JobBusy as busy:
-        st.warning(f"Only one run at a time: {busy}")
+options_ui(root)
+may_train = st.session_state["may_train"]
+st.button("▶ Start training", key="start", type="primary", disabled=not may_train, on_click=start_run)
+if refused := st.session_state.pop("start_refused", None):
+    st.warning(f"Only one run at a time: {refused}")
 past_runs_ui()

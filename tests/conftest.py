@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import sys
+from collections import Counter
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -71,10 +72,21 @@ def write_not_a_photo(path: Path) -> Path:
     return path
 
 
+NEEDS_SHARED = "needs ../shared"  # how a skip for want of the shared photos or weights begins
+
+
+def missing_shared(what: Path) -> None:
+    """Without ../shared: a skip on a newcomer's machine (counted in the run's last line), a failure on CI."""
+    reason = f"{NEEDS_SHARED}: {what} not found"
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run every test")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not (SHARED_DATASET / "train" / "cats").is_dir():
-        pytest.skip(f"shared dataset not found at {SHARED_DATASET} (clone the repo with ../shared beside it)")
+        missing_shared(SHARED_DATASET)
     return SHARED_DATASET
 
 
@@ -120,7 +132,7 @@ def keras_home(tmp_path_factory: pytest.TempPathFactory):
     """
     weights = SHARED_WEIGHTS / MOBILENET_WEIGHTS
     if not weights.is_file():
-        pytest.skip(f"shared weights not found at {weights} (clone the repo with ../shared beside it)")
+        missing_shared(weights)
     home = tmp_path_factory.mktemp("keras_home")
     (home / "models").mkdir()
     shutil.copyfile(weights, home / "models" / MOBILENET_WEIGHTS)
@@ -175,6 +187,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "filterwarnings", "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
     )
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    """The run's last lines: how many tests did not run for want of ../shared and how to run them, then other skips."""
+    reasons = Counter(report.longrepr[2] for report in terminalreporter.stats.get("skipped", []))
+    for_shared = sum(n for reason, n in reasons.items() if reason.startswith(f"Skipped: {NEEDS_SHARED}"))
+    if for_shared:
+        terminalreporter.write_line(
+            f"{for_shared} tests skipped for lack of photos: they read {SHARED_DATASET} and "
+            f"{SHARED_WEIGHTS}. Put the shared folder beside your clone, as CI does, to run them.",
+            yellow=True,
+            bold=True,
+        )
+    for reason, n in reasons.items():
+        if not reason.startswith(f"Skipped: {NEEDS_SHARED}"):
+            terminalreporter.write_line(f"{n} skipped: {reason.removeprefix('Skipped: ')}", yellow=True)
 
 
 # --- the Streamlit app under streamlit.testing.v1.AppTest ------------------------------------------

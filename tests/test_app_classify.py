@@ -15,7 +15,8 @@ import pytest
 from PIL import Image
 
 import catdog.runs
-from catdog.config import BUNDLED_MODEL
+from catdog.config import BUNDLED_MODEL, KEPT_PHOTOS_MAX
+from catdog.photos import jpeg_bytes, load_photo
 from catdog.runs import list_models, metadata_path, read_record
 
 _SIDE = read_record(BUNDLED_MODEL).image_size
@@ -31,9 +32,17 @@ def photos(shared_data: Path) -> dict[str, bytes]:
     return {name: (shared_data / split / folder / name).read_bytes() for split, folder, name in PHOTO_NAMES}
 
 
+def uploader(at):
+    return at.file_uploader(key="uploads")
+
+
 def upload(at, files: list[tuple[str, bytes, str]]):
-    at.file_uploader(key="uploads").set_value(files)
+    uploader(at).set_value(files)
     return at.run()
+
+
+def card_titles(at) -> list[str]:
+    return [block.value.removeprefix("#### ") for block in at.markdown if block.value.startswith("#### ")]
 
 
 def verdicts(at) -> list[str]:
@@ -117,11 +126,11 @@ def test_three_photos_get_a_results_table_with_one_row_each(open_app, photos):
     assert not at.exception
     assert len(at.dataframe) == 1
     table = at.dataframe[0].value
-    assert list(table.columns) == ["file", "verdict", "dog probability", "time (ms)"]
+    assert list(table.columns) == ["file", "verdict", "dog probability", "true label", "time (ms)"]
     assert len(table) == 3
     assert list(table["file"]) == list(photos)
     assert all(VERDICT.fullmatch(v) for v in table["verdict"]), list(table["verdict"])
-    assert table["dog probability"].between(0, 1).all()
+    assert all(re.fullmatch(r"(over |under )?\d+%", p) for p in table["dog probability"]), table
     assert (table["time (ms)"] >= 0).all()
     assert len(verdicts(at)) == 3 and len(charts(at)) == 3
     assert [button.key for button in at.get("download_button")] == ["download_csv"]
@@ -138,6 +147,76 @@ def test_a_png_with_transparency_gets_a_verdict(open_app, photos):
     assert not at.exception
     assert not at.error
     assert len(verdicts(at)) == 1 and len(charts(at)) == 1
+
+
+def test_the_uploader_hands_each_photo_over_once_and_earlier_photos_stay(open_app, photos):
+    at = upload(open_app(), [("dog.jpg", photos["dog.4501.jpg"], "image/jpeg")])
+    assert not at.exception
+    at.run()  # the uploader still lists the file, but the page has it already
+    assert card_titles(at) == ["dog.jpg"]
+    at = upload(at, [("cat.jpg", photos["cat.4501.jpg"], "image/jpeg")])
+    assert card_titles(at) == ["cat.jpg", "dog.jpg"]  # the newest first, the earlier one kept
+    assert len(verdicts(at)) == 2
+
+
+def test_a_photo_is_removed_alone_or_with_all_the_others(open_app, photos):
+    files = [(name, data, "image/jpeg") for name, data in photos.items()]
+    at = upload(open_app(), files)
+    assert card_titles(at) == list(photos)
+    at.button(key=[b.key for b in at.button if b.key.startswith("remove_")][1]).click()
+    at.run()
+    assert not at.exception
+    assert card_titles(at) == [list(photos)[0], list(photos)[2]]
+    assert len(at.dataframe[0].value) == 2
+    at.button(key="clear_photos").click()
+    at.run()
+    assert not at.exception
+    assert card_titles(at) == [] and not at.dataframe and charts(at) == []
+    assert any("Upload a photo" in info.value for info in at.info)
+
+
+def test_each_card_shows_where_the_model_looked_until_the_visitor_hides_it(open_app, photos):
+    at = upload(open_app(), [("dog.jpg", photos["dog.4501.jpg"], "image/jpeg")])
+
+    def heatmap_captions():
+        return [img.caption for image in at.get("image") for img in image.proto.imgs if "model looked" in img.caption]
+
+    assert at.sidebar.toggle(key="show_heatmaps").value is True  # on by default
+    assert len(heatmap_captions()) == 1
+    at.sidebar.toggle(key="show_heatmaps").set_value(False)
+    at.run()
+    assert not at.exception
+    assert heatmap_captions() == [] and len(verdicts(at)) == 1
+    at.switch_page("pages/train.py").run()
+    at.switch_page("pages/classify.py").run()
+    assert at.sidebar.toggle(key="show_heatmaps").value is False  # the choice survives a trip to another page
+    assert heatmap_captions() == []
+
+
+def test_the_caption_gives_the_size_of_the_photo_sent_not_of_the_one_shown(open_app, photos):
+    big = Image.open(io.BytesIO(photos["dog.4501.jpg"])).resize((4000, 3000))
+    buffer = io.BytesIO()
+    big.save(buffer, "JPEG", quality=80)
+    at = upload(open_app(), [("big.jpg", buffer.getvalue(), "image/jpeg")])
+    captions = [img.caption for image in at.get("image") for img in image.proto.imgs if "Your photo" in img.caption]
+    assert captions == ["Your photo, upright: 4000 × 3000 pixels"]
+
+
+def test_one_visitor_keeps_a_bounded_number_of_photos_and_is_told_about_the_rest(open_app):
+    def tiny_png(i: int) -> bytes:
+        buffer = io.BytesIO()
+        Image.new("RGB", (40, 30), (i * 7 % 256, 90, 160)).save(buffer, "PNG")
+        return buffer.getvalue()
+
+    files = [(f"p{i}.png", tiny_png(i), "image/png") for i in range(KEPT_PHOTOS_MAX + 3)]
+    at = upload(open_app(), files)
+    assert not at.exception
+    assert len(card_titles(at)) == KEPT_PHOTOS_MAX
+    refused = [e.value for e in at.error if "not added" in e.value]
+    assert len(refused) == 3 and all(f"{KEPT_PHOTOS_MAX} photos" in message for message in refused)
+    at.button(key="clear_photos").click()
+    at = upload(at.run(), files[:2])  # after removing them, there is room again
+    assert card_titles(at) == ["p0.png", "p1.png"] and not at.error
 
 
 # --- the sidebar model picker ----------------------------------------------------------------------
@@ -188,9 +267,10 @@ def test_picking_another_model_classifies_with_it_and_the_choice_survives_a_trip
 
     at.switch_page("pages/classify.py")
     at.run()
-    assert at.sidebar.selectbox(key="model_path").value == str(second_model)
-    upload(at, dog)
     assert not at.exception
+    assert at.sidebar.selectbox(key="model_path").value == str(second_model)
+    # The photo is still there, with its verdict, without uploading it again.
+    assert card_titles(at) == ["dog.jpg"]
     assert squashed_size(at) == "32 × 32"
     assert model_view_captions(at) == ["What the model sees: 32 × 32 pixels, enlarged"]
 
@@ -208,12 +288,23 @@ def test_a_random_test_photo_shows_its_verdict_and_its_true_label(open_app, app_
     assert len(verdicts(at)) == 1 and len(charts(at)) == 1
     labels = [caption.value for caption in at.caption if caption.value.startswith("True label")]
     assert len(labels) == 1
-    label = re.fullmatch(r"True label: \*\*(cat|dog)\*\*", labels[0])
+    label = re.fullmatch(r"True label: \*\*(cat|dog)\*\* \((✅ right|❌ wrong)\)", labels[0])
     assert label, labels
     test_photos = {p.name: p.parent.name for p in (tiny_dataset / "test").glob("*/*.jpg")}
-    shown = [block.value.removeprefix("#### ") for block in at.markdown if block.value.startswith("#### ")]
+    shown = card_titles(at)
     assert len(shown) == 1 and shown[0] in test_photos
     assert test_photos[shown[0]] == label.group(1) + "s"  # the caption tells the photo's real class
+    clear, unsure = re.search(r"(Dog|Cat) —|Not sure \((\d+)% dog\)", verdicts(at)[0]).groups()
+    said = clear.lower() if clear else ("dog" if int(unsure) >= 50 else "cat")
+    assert label.group(2) == ("✅ right" if said == label.group(1) else "❌ wrong")
+
+    # The visitor can put the random photo away again.
+    (remove,) = [b for b in at.button if b.key.startswith("remove_")]
+    remove.click()
+    at.run()
+    assert not at.exception
+    assert card_titles(at) == [] and verdicts(at) == []
+    assert any("Upload a photo" in info.value for info in at.info)
 
 
 # --- comparing the models --------------------------------------------------------------------------
@@ -250,7 +341,7 @@ def test_compare_all_models_shows_every_other_models_verdict_in_each_photos_card
     assert len(said) == 2 * len(others)
     second = Classifier.load(second_model)
     for name, data, _ in files:
-        prediction = second.classify(data)
+        prediction = second.classify(jpeg_bytes(load_photo(data)))  # what the page keeps of an upload
         icon = "🐶" if prediction.label == "dog" else "🐱"
         assert f"{icon} **{prediction.verdict}**" in said, (name, said)
 
@@ -268,3 +359,30 @@ def test_with_a_single_model_there_is_nothing_to_compare(open_app, photos, one_m
     assert len(verdicts(at)) == 1
     assert not [toggle for toggle in at.toggle if toggle.key == "compare_models"]
     assert not [block for block in at.markdown if block.value == "**What the other models say**"]
+
+
+def test_look_inside_shows_a_layers_channels_and_augmented_versions_of_the_photo(open_app, photos):
+    from catdog.explain import conv_layers
+    from catdog.predict import Classifier
+
+    at = upload(open_app(), [("dog.jpg", photos["dog.4501.jpg"], "image/jpeg")])
+    (inside,) = [t for t in at.toggle if t.key.startswith("inside_")]
+    assert inside.value is False  # nothing computed until asked
+    inside.set_value(True)
+    at.run()
+    assert not at.exception
+    layers = conv_layers(Classifier.load(BUNDLED_MODEL).model)
+    (slider,) = [s for s in at.select_slider if s.key.startswith("layer_")]
+    assert slider.options == layers and slider.value == layers[0]  # first layers first
+
+    def channel_captions():
+        return [img.caption for image in at.get("image") for img in image.proto.imgs if "channels, each" in img.caption]
+
+    first = channel_captions()
+    assert len(first) == 1 and first[0].startswith(f"{layers[0]}: ")
+    assert any(block.value.startswith("**How augmentation sees this photo**") for block in at.markdown)
+    assert sum(len(image.proto.imgs) for image in at.get("image")) >= 8 + 3  # 8 variations, photo, input, heatmap
+    slider.set_value(layers[-1])
+    at.run()
+    assert not at.exception
+    assert channel_captions()[0].startswith(f"{layers[-1]}: ") and channel_captions() != first

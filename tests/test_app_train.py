@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 import shutil
 import time
 from pathlib import Path
@@ -18,7 +19,8 @@ import pytest
 from catdog import jobs
 from catdog.charts import training_figure
 from catdog.config import TrainConfig, training_setting
-from catdog.runs import RunRecord, metadata_path
+from catdog.runs import RunRecord, delete_run, metadata_path, read_record
+from catdog.tensorflow_logs import ABSL_LINE, ABSL_NOT_INITIALISED
 
 TRAIN_PAGE = "pages/train.py"
 
@@ -44,10 +46,11 @@ def write_run(
     status: str = "finished",
     config: TrainConfig | None = None,
     phases: list[str] | None = None,
+    title: str = "",
 ) -> None:
     """A past run's NAME.json as its training process writes it, with one history entry per epoch."""
     config = config or TrainConfig(epochs=len(val_accuracy), augment=False, limit_per_class=100)
-    record = RunRecord(name, config, created=created, status=status, seconds=12.5)
+    record = RunRecord(name, config, title=title, created=created, status=status, seconds=12.5)
     for i, v in enumerate(val_accuracy):
         entry = {"epoch": i + 1, "accuracy": 0.5 + i / 20, "loss": 0.7 - i / 20, "val_accuracy": v}
         record.add_epoch(entry | {"val_loss": 0.7 - v / 2} | ({"phase": phases[i]} if phases else {}))
@@ -186,7 +189,7 @@ def test_starting_from_a_pretrained_backbone_offers_its_own_defaults(open_app, d
 
 def test_start_from_mobilenet_starts_a_pretrained_run_with_the_chosen_settings(open_app, dataset, monkeypatch):
     started = []
-    monkeypatch.setattr(jobs, "start_job", lambda *args, owner: started.append((*args, owner)))  # no training here
+    monkeypatch.setattr(jobs, "start_job", lambda *args, **kwargs: started.append((*args, kwargs)))  # no training
     at = open_app(TRAIN_PAGE)
     at.radio(key="start_from").set_value("mobilenet").run()
     at.slider(key="epochs_mobilenet").set_value(5).run()  # the fine-tuning slider's range follows the epochs
@@ -196,21 +199,53 @@ def test_start_from_mobilenet_starts_a_pretrained_run_with_the_chosen_settings(o
     button(at, "start").click()
     at.run()
     assert not at.exception
-    ((config, root, models_dir, name, owner),) = started
-    assert owner == at.session_state["visitor"]  # who may stop it
+    ((config, root, models_dir, name, named),) = started
+    assert named["owner"] == at.session_state["visitor"]  # who may stop it
     assert config == TrainConfig.transfer("mobilenet", epochs=5, fine_tune_epochs=2, augment=False, limit_per_class=250)
-    assert (root, name) == (dataset, "transfer run")
+    assert (root, name, named["title"]) == (dataset, "transfer run", "transfer run")  # made safe by start_job
+
+
+def test_the_small_data_option_brings_the_overfitting_lessons_settings(open_app, dataset):
+    at = open_app(TRAIN_PAGE)
+    assert at.slider(key="epochs_scratch").value == 30 and at.toggle(key="augment_scratch").value is True
+    at.selectbox(key="per_class").set_value("100 (small data: watch it overfit)").run()
+    assert not at.exception
+    small = TrainConfig.small_data()
+    assert (small.epochs, small.augment, small.limit_per_class) == (20, False, 100)
+    assert at.slider(key="epochs_small_data").value == small.epochs
+    assert at.toggle(key="augment_small_data").value is False  # watch it overfit; then turn it on and compare
+    at.selectbox(key="per_class").set_value("all").run()
+    assert at.slider(key="epochs_scratch").value == 30 and at.toggle(key="augment_scratch").value is True
+
+
+def test_a_run_without_a_typed_name_gets_a_readable_title_and_a_safe_file_name(open_app, dataset, monkeypatch):
+    started = []
+    monkeypatch.setattr(jobs, "start_job", lambda *args, **kwargs: started.append((*args, kwargs)))
+    at = open_app(TRAIN_PAGE)
+    at.selectbox(key="per_class").set_value("100 (small data: watch it overfit)").run()
+    (name_box,) = [box for box in at.text_input if box.key == "run_name"]
+    assert re.fullmatch(r"tiny · 100 per class · no augmentation · \d\d:\d\d", name_box.placeholder)
+    button(at, "start").click()
+    at.run()
+    assert not at.exception
+    ((config, root, models_dir, name, named),) = started
+    assert re.fullmatch(r"tiny · 100 per class · no augmentation · \d\d:\d\d", named["title"])
+    assert re.fullmatch(r"scratch-noaug-100pc-\d{4}-\d{4}", name)  # the file's name: letters, digits and '-'
 
 
 # --- a run started from the page -------------------------------------------------------------------
 
 
-def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(open_app, app_dirs, dataset):
+def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(
+    open_app, app_dirs, dataset, capfd, monkeypatch
+):
+    """Also: the training process writes nothing to the server's terminal (what capfd catches of both)."""
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)  # as for a server: catdog's own default
     at = open_app(TRAIN_PAGE)
     assert at.radio(key="start_from").value == "scratch"
-    at.slider(key="epochs_scratch").set_value(2)
-    at.selectbox(key="per_class").set_value("100 (small data: watch it overfit)")
-    at.toggle(key="augment_scratch").set_value(False)
+    at.selectbox(key="per_class").set_value("100 (small data: watch it overfit)").run()
+    at.slider(key="epochs_small_data").set_value(2)
+    at.toggle(key="augment_small_data").set_value(False)
     at.select_slider(key="image_size").set_value(64)
     at.select_slider(key="width").set_value(8)
     at.select_slider(key="batch_size").set_value(16)
@@ -220,7 +255,10 @@ def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(op
     assert not at.exception
 
     job = jobs.current_job()
-    assert job is not None and job.name == "page-run"
+    assert job is not None and job.name == "page-run" and job.title == "page run"
+    # The click's own rerun already draws the new run's panel: no second run of the page first.
+    assert any(subheader.value == "Run “page run”" for subheader in at.subheader)
+    assert progress_texts(at) == ["Starting the training process…"]
     assert job.out_path == app_dirs.models / "page-run.keras"
     assert job.data_dir == dataset
     assert job.config == TrainConfig(
@@ -231,15 +269,25 @@ def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(op
 
     at.run()
     assert not at.exception
-    assert any(subheader.value == "Run “page-run”" for subheader in at.subheader)
+    assert any(subheader.value == "Run “page run”" for subheader in at.subheader)
     runs = runs_table(at)
-    assert list(runs["name"]) == ["page-run"]
-    assert runs.loc[0, "status"] == "finished" and runs.loc[0, "epochs"] == 2
+    assert list(runs["name"]) == ["page run"]
+    assert runs.loc[0, "status"].startswith("finished") and runs.loc[0, "epochs"] == 2  # tiny: it may be guessing
     assert runs.loc[0, "photos/class"] == "100" and runs.loc[0, "augmentation"] == "off"
     assert runs.loc[0, "started from"] == "scratch"
-    assert any(option.startswith("page-run") for option in at.sidebar.selectbox(key="model_path").options)
+    # One number for the run's time: the live panel's and the runs table's.
+    assert read_record(job.out_path).seconds == job.seconds > 0
+    (time_shown,) = [metric.value for metric in at.metric if metric.label == "Time"]
+    assert time_shown == f"{runs.loc[0, 'time']} s" == f"{round(job.seconds)} s"  # the same whole seconds
+    assert any(option.startswith("page run · scratch") for option in at.sidebar.selectbox(key="model_path").options)
 
-    assert button(at, "use_model") is not None
+    assert button(at, "use_model").label == "Use “page run” to classify"
+    # The training process ran no page script (Streamlit warns of each st call there) and TensorFlow's
+    # start-up lines stayed out of the terminal.
+    err = capfd.readouterr().err
+    assert "ScriptRunContext" not in err and "streamlit run" not in err, err[-2000:]
+    lines = err.encode().splitlines()
+    assert not [line for line in lines if ABSL_LINE.match(line) or line.strip() == ABSL_NOT_INITIALISED], err[-2000:]
 
 
 @pytest.fixture
@@ -300,11 +348,13 @@ def test_a_second_start_while_a_run_trains_is_refused_and_the_page_can_stop_the_
     at.run()
     stop = button(at, "stop")
     assert not stop.disabled  # the live panel offers to stop the run
+    assert progress_texts(at) == ["Epoch 1/200 · batch 1/3"]  # from the first batch on
     stop.click()
     at.run()
     assert not at.exception
     assert running_job._stop.is_set()  # the run is asked to end after its current batch
     assert any(metric.value == "stopping…" for metric in at.metric)  # said at once, while the batch ends
+    assert progress_texts(at) == ["Epoch 1/200 · stopping after this batch…"]  # and no time left that could grow
     assert button(at, "stop") is None
 
 
@@ -402,7 +452,7 @@ def test_two_past_runs_are_listed_and_compared_on_two_charts(open_app, app_dirs,
 
 
 def test_a_run_that_never_finished_is_listed_as_interrupted(open_app, app_dirs, dataset):
-    write_run(app_dirs.models, "crashed", "2026-01-01T10:00:00+00:00", [0.55], status="training")
+    write_run(app_dirs.models, "crashed", "2026-01-01T10:00:00+00:00", [0.6], status="training")
     at = open_app(TRAIN_PAGE)
     runs = runs_table(at)
     assert runs.set_index("name").loc["crashed", "status"] == "interrupted"
@@ -444,3 +494,133 @@ def test_the_training_chart_marks_where_fine_tuning_starts():
     assert not training_figure({"scratch": scratch}, "accuracy").layout.shapes
     only_fine_tuned = [entry | {"phase": "fine-tune"} for entry in history]  # no head epochs: nothing to mark
     assert not training_figure({"all": only_fine_tuned}, "accuracy").layout.shapes
+
+
+# --- which runs are worth keeping ------------------------------------------------------------------
+
+
+def save_model_of(tiny_model, models_dir: Path, name: str, val_accuracy: float, title: str = "") -> Path:
+    """The session's tiny model saved as models_dir/NAME.keras, its record saying it scored val_accuracy."""
+    model_path, record = tiny_model
+    path = models_dir / f"{name}.keras"
+    shutil.copyfile(model_path, path)
+    scored = {"epoch": 1, "accuracy": 0.6, "loss": 0.6, "val_accuracy": val_accuracy, "val_loss": 0.6}
+    dataclasses.replace(record, name=name, title=title, history=[], test_accuracy=None).save(metadata_path(path))
+    saved = read_record(path)
+    saved.add_epoch(scored)
+    saved.save(metadata_path(path))
+    return path
+
+
+def test_a_model_that_scored_about_50_percent_is_marked_as_guessing_and_is_never_the_default(
+    open_app, app_dirs, dataset, tiny_model, monkeypatch
+):
+    import pages.common
+
+    coin = save_model_of(tiny_model, app_dirs.models, "coin-toss", 0.52, title="tiny · 100 per class · 5 epochs")
+    learned = save_model_of(tiny_model, app_dirs.models, "learned", 0.81)
+    at = open_app(TRAIN_PAGE)
+    assert not at.exception
+    labels = at.sidebar.selectbox(key="model_path").options
+    assert "tiny · 100 per class · 5 epochs · scratch · guessing: train longer" in labels  # the title, in full
+    assert "learned · scratch · 81% accuracy" in labels
+    runs = runs_table(at).set_index("name")
+    assert runs.loc["tiny · 100 per class · 5 epochs", "status"] == "finished · guessing: train longer"
+    assert runs.loc["learned", "status"] == "finished"
+    # The picker's default: never a guessing model, even when it comes first (as the newest, with no bundled one).
+    assert pages.common.default_model([coin, learned]) == learned
+    assert pages.common.default_model([coin]) == coin  # there is no other to offer
+    monkeypatch.setattr("catdog.runs.BUNDLED_MODELS", ())
+    at = open_app(TRAIN_PAGE)
+    assert at.sidebar.selectbox(key="model_path").value == str(learned)
+
+
+def test_who_may_train_deletes_a_run_and_its_model_once_confirmed_but_never_a_bundled_model(
+    open_app, app_dirs, dataset, tiny_model, monkeypatch
+):
+    import catdog.config
+
+    keep = save_model_of(tiny_model, app_dirs.models, "keep", 0.7, title="tiny · all photos · augmentation · 09:00")
+    gone = save_model_of(
+        tiny_model, app_dirs.models, "gone", 0.6, title="tiny · 100 per class · no augmentation · 10:00"
+    )
+    bundled = save_model_of(tiny_model, app_dirs.models, "bundled", 0.9)
+    monkeypatch.setattr(catdog.config, "BUNDLED_MODELS", (bundled,))  # as the page sees the bundled models
+    monkeypatch.setattr("catdog.runs.BUNDLED_MODELS", (bundled,))
+    at = open_app(TRAIN_PAGE)
+    assert not at.exception
+    choice = at.selectbox(key="delete_choice")
+    assert sorted(choice.options) == sorted(  # by their titles; the bundled model is not offered
+        ["tiny · all photos · augmentation · 09:00", "tiny · 100 per class · no augmentation · 10:00"]
+    )
+    choice.set_value("gone").run()
+    button(at, "delete").click()
+    at.run()
+    assert [w.value for w in at.warning] == [
+        "Delete “tiny · 100 per class · no augmentation · 10:00” and its model for good?"
+    ]
+    assert gone.is_file()  # nothing happens before the confirmation
+    button(at, "delete_cancel").click()
+    at.run()
+    assert gone.is_file() and not at.warning and button(at, "delete_yes") is None
+
+    button(at, "delete").click()
+    at.run()
+    button(at, "delete_yes").click()
+    at.run()
+    assert not at.exception
+    assert not gone.exists() and not metadata_path(gone).exists()
+    assert keep.is_file() and bundled.is_file()
+    assert "tiny · 100 per class · no augmentation · 10:00" not in list(runs_table(at)["name"])
+    assert not any(label.startswith("tiny · 100 per class") for label in at.sidebar.selectbox(key="model_path").options)
+
+    with pytest.raises(ValueError, match="bundled"):
+        delete_run(app_dirs.models, "bundled")
+    assert bundled.is_file()
+
+
+def test_in_password_mode_only_who_unlocked_training_may_delete_runs(
+    open_app, app_dirs, dataset, tiny_model, monkeypatch
+):
+    save_model_of(tiny_model, app_dirs.models, "mine", 0.7)
+    monkeypatch.setenv("CATDOG_TRAINING", "password")
+    monkeypatch.setenv("CATDOG_TRAINING_PASSWORD", "s3cret")
+    at = open_app(TRAIN_PAGE)
+    assert not [box for box in at.selectbox if box.key == "delete_choice"] and button(at, "delete") is None
+    at.text_input(key="training_password").input("s3cret").run()
+    at.run()
+    assert at.selectbox(key="delete_choice").options == ["mine"]
+
+
+def test_the_panel_shows_the_first_batch_coming_and_a_time_left_that_never_grows_while_nothing_happens(
+    open_app, app_dirs, dataset, monkeypatch
+):
+    clock = [1000.0]
+    monkeypatch.setattr(jobs.time, "monotonic", lambda: clock[0])
+    job = jobs.TrainingJob(TrainConfig(epochs=4), dataset, app_dirs.models / "timed.keras")
+    monkeypatch.setattr(jobs, "_current", job)
+    try:
+        job.apply(jobs.TrainBegan(batches_per_epoch=10))
+        at = open_app(TRAIN_PAGE)
+        assert progress_texts(at) == ["Epoch 1/4 · first batch (TensorFlow builds the model's graph first)…"]
+        job.apply(jobs.BatchEnded(1, 1, {"accuracy": 0.5, "loss": 0.7}))
+        for batch in range(2, 11):
+            clock[0] += 1.0
+            job.apply(jobs.BatchEnded(1, batch, {"accuracy": 0.5, "loss": 0.7}))
+        at.run()
+        assert progress_texts(at) == ["Epoch 1/4 · batch 10/10"]  # no estimate before a validation pass
+        clock[0] += 6.0  # a validation pass
+        job.apply(jobs.BatchEnded(2, 1, {"accuracy": 0.5, "loss": 0.7}))
+        # 10 batches in 15 s, validation included: 29 batches to go take about 43.5 s.
+        assert job.seconds_left == pytest.approx(43.5)
+        at.run()
+        assert progress_texts(at) == ["Epoch 2/4 · batch 1/10 · about 44 s left"]
+        seen = []
+        for _ in range(10):  # the next validation, or a slow batch: nothing reported for 10 s
+            clock[0] += 1.0
+            seen.append(job.seconds_left)
+        assert seen == sorted(seen, reverse=True) and seen[-1] == pytest.approx(33.5)
+        job.stop()
+        assert job.seconds_left is None
+    finally:
+        job.record.status = "stopped"  # so that nothing waits for the thread that never ran

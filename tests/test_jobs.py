@@ -31,6 +31,7 @@ from catdog.jobs import (
     TrainBegan,
     TrainingJob,
     current_job,
+    forget_job,
     safe_name,
     start_job,
 )
@@ -104,7 +105,7 @@ def test_a_run_reports_its_progress_batch_by_batch_then_finishes(watched_run):
     assert job.error is None and not job.running
     assert seen["polled"][0] == "preparing" and "training" in seen["polled"]
     assert job.batches_per_epoch == BATCHES_PER_EPOCH
-    assert job.preparing == Preparing("decoding", 24, 24)  # the 24 training photos, decoded before training
+    assert job.preparing == Preparing("decoding", 36, 36)  # the 24 training and 12 validation photos, decoded first
     # Each batch adds a point and moves the progress bar forward, up to 100%.
     statuses, progress, points = zip(*seen["batches"])
     assert set(statuses) == {"training"}
@@ -122,6 +123,8 @@ def test_a_run_reports_its_progress_batch_by_batch_then_finishes(watched_run):
         assert 0.0 <= entry["val_accuracy"] <= 1.0 and entry["val_loss"] > 0
     assert job.record.validation_accuracy == max(entry["val_accuracy"] for entry in history)
     assert job.seconds_left is not None and job.seconds_left == pytest.approx(0.0, abs=1e-6)
+    # One number for the run's time, from Start to its end: the page's, the record's and so the runs table's.
+    assert job.seconds == job.record.seconds == read_record(job.out_path).seconds > 0
 
 
 def test_the_run_file_is_written_at_each_epoch_end_while_the_run_trains(watched_run):
@@ -158,7 +161,10 @@ def test_the_saved_model_loads_and_its_record_matches_the_run(watched_run):
 
 @pytest.fixture(scope="module")
 def refused_then_stopped(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    """A long run, a second start refused while it goes, then a stop once it has trained a batch."""
+    """A long run, a second start refused while it goes, then a stop once it has trained an epoch and a batch.
+
+    .stop_seconds: from the stop to the server's job reporting the run ended (the page's "stopped").
+    """
     models_dir = tmp_path_factory.mktemp("refused_then_stopped")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(jobs, "_current", None)
@@ -170,12 +176,20 @@ def refused_then_stopped(tiny_dataset: Path, tmp_path_factory: pytest.TempPathFa
             except JobBusy as busy:
                 refusal = busy
             current_after_refusal = current_job()
-            trained = wait_until(lambda: job.batch_points or not job.running)
+            trained = wait_until(lambda: job.record.history and job.current_epoch > 1 or not job.running)
         finally:
             job.stop()
+            stopped = time.monotonic()
+            wait_until(lambda: not job.running)
+            stop_seconds = time.monotonic() - stopped
             job.wait(WAIT)
     return SimpleNamespace(
-        job=job, refusal=refusal, current=current_after_refusal, trained=trained, models_dir=models_dir
+        job=job,
+        refusal=refusal,
+        current=current_after_refusal,
+        trained=trained,
+        models_dir=models_dir,
+        stop_seconds=stop_seconds,
     )
 
 
@@ -198,6 +212,11 @@ def test_stop_ends_the_run_early_and_still_saves_what_it_learned(refused_then_st
     assert record.status == "stopped" and record.stopped_early is True
     assert job.record == record  # the job holds the record the training process ended with
     assert input_size(load_model(job.out_path)) == 32
+    # Within about a second of its current batch: the epoch's validation is cut short and the test split
+    # skipped (here a batch takes milliseconds; the margin is for a busy machine).
+    assert refused_then_stopped.stop_seconds < 2.0, refused_then_stopped.stop_seconds
+    assert record.test_accuracy is None
+    assert [entry["epoch"] for entry in record.history] == list(range(1, record.epochs_run + 1))  # whole epochs only
 
 
 def break_no_dogs(root: Path, make_dataset, not_a_photo) -> None:
@@ -412,6 +431,18 @@ def test_a_report_of_an_unknown_kind_is_refused(tmp_path, message):
     with pytest.raises(TypeError, match="unknown report"):
         job.apply(message)
     assert job.status == "preparing" and job.record.history == [] and job.batch_points == []
+
+
+def test_a_deleted_runs_job_is_forgotten_once_it_has_ended(tmp_path, monkeypatch):
+    job = fresh_job(tmp_path)
+    monkeypatch.setattr(jobs, "_current", job)
+    forget_job(job)
+    assert current_job() is job  # still going: the pages follow it
+    job.apply(Failed("The server ran out of memory."))
+    forget_job(fresh_job(tmp_path))
+    assert current_job() is job  # another job: nothing changes
+    forget_job(job)
+    assert current_job() is None
 
 
 # --- names -----------------------------------------------------------------------------------------

@@ -396,3 +396,33 @@ def test_the_verdict_reads_like_a_person_would_say_it(probability, words):
     from catdog.predict import verdict
 
     assert verdict(probability) == words
+
+
+@pytest.mark.parametrize(
+    "probability, words",
+    [(0.9996, "over 99%"), (0.99, "99%"), (0.676, "68%"), (0.5, "50%"), (0.01, "1%"), (2.348e-05, "under 1%")],
+)
+def test_one_rounding_rule_gives_whole_percents_and_never_claims_certainty(probability, words):
+    from catdog.predict import percent
+
+    assert percent(probability) == words
+
+
+@pytest.mark.parametrize("dog_probability", [2.348e-05, 0.3, 0.52, 0.676, 0.9996])
+def test_the_probability_chart_draws_both_classes_with_labels_outside_the_bars(dog_probability):
+    from catdog.charts import probability_figure
+    from catdog.predict import percent, verdict
+
+    figure = probability_figure(dog_probability)
+    (bars,) = figure.data
+    assert list(bars.x) == pytest.approx([1 - dog_probability, dog_probability])
+    assert max(bars.x) >= 0.5  # the verdict's class always has a visible bar
+    labels = [a.text for a in figure.layout.annotations]
+    assert labels == [f"<b>{percent(1 - dog_probability)}</b>", f"<b>{percent(dog_probability)}</b>"]
+    # In the right margin, past the axis's end: no bar and no 50% line can cross them.
+    assert all(a.xref == "paper" and a.x == 1 and a.xanchor == "left" for a in figure.layout.annotations)
+    assert figure.layout.margin.r >= 100
+    assert all(a.font.size >= 18 for a in figure.layout.annotations)
+    # The chart and the verdict say the same number.
+    sure = max(dog_probability, 1 - dog_probability)
+    assert percent(sure) in verdict(dog_probability) or "Not sure" in verdict(dog_probability)

@@ -332,11 +332,10 @@ def test_a_classifier_without_a_run_record_has_none(loaded_model, tmp_path):
     assert Classifier.load(out).record is None
 
 
-def test_a_prediction_carries_the_photo_the_pixels_and_a_verdict(tiny_model, shared_data):
+def test_a_prediction_carries_the_pixels_and_a_verdict(tiny_model, shared_data):
     classifier = Classifier.load(tiny_model[0])
     prediction = classifier.classify(shared_data / "test" / "cats" / "cat.4501.jpg")
     assert isinstance(prediction, Prediction)
-    assert prediction.photo.mode == "RGB"
     assert prediction.pixels.shape == (32, 32, 3) and prediction.pixels.dtype == np.uint8
     assert 0.0 <= prediction.dog_probability <= 1.0
     assert prediction.seconds > 0
@@ -487,7 +486,8 @@ def test_a_dogs_folder_full_of_broken_files_is_refused_before_training(
     assert read_record(tmp_path / "out" / "never.keras").error.endswith("has too few readable photos of each class.")
 
 
-def test_a_stop_pressed_before_the_first_batch_ends_training_early_and_still_saves(tmp_path, tiny_dataset):
+def test_a_stop_pressed_before_the_first_epoch_ended_saves_no_model_but_its_record(tmp_path, tiny_dataset):
+    """Nothing learned: a model saved then would only guess, and take a place in the picker."""
     stop = threading.Event()
     stop.set()
     out = tmp_path / "stopped.keras"
@@ -496,12 +496,48 @@ def test_a_stop_pressed_before_the_first_batch_ends_training_early_and_still_sav
 
     assert record.stopped_early is True
     assert record.status == "stopped" and record.state == "stopped"
-    assert record.epochs_run <= 1
-    assert len(record.history) == record.epochs_run
-    assert out.is_file()
-    assert read_record(out).stopped_early is True
-    assert read_record(out).status == "stopped"
+    assert record.history == [] and record.test_accuracy is None
+    assert not out.exists()
+    assert read_record(out) == record
     assert not list(tmp_path.glob(".saving-*"))
+
+
+def test_a_stop_during_validation_cuts_it_short_and_keeps_only_whole_epochs(tmp_path, tiny_dataset, monkeypatch):
+    stop = threading.Event()
+    calibrate = catdog.train.CalibrateBatchNorm.on_test_begin
+    validations = []
+
+    def stop_in_the_second_validation(self, logs=None):
+        validations.append(self.model.stop_training)
+        if len(validations) == 2:
+            stop.set()  # after the validation began: its first batch sees it
+        calibrate(self, logs)
+
+    monkeypatch.setattr(catdog.train.CalibrateBatchNorm, "on_test_begin", stop_in_the_second_validation)
+    out = tmp_path / "stopped.keras"
+    config = TrainConfig(**TINY, epochs=5, limit_per_class=4, batch_size=4, augment=False)
+    record = train(config, tiny_dataset, out, stop=stop)
+
+    assert len(validations) == 2  # no third epoch
+    assert record.status == "stopped" and [entry["epoch"] for entry in record.history] == [1]  # not the cut one
+    assert record.best_epoch == 1 and record.test_accuracy is None  # the test split is skipped: ended at once
+    assert out.is_file() and read_record(out) == record
+
+
+def test_the_stop_flag_ends_training_and_any_validation_going_on():
+    stop = threading.Event()
+    flag = catdog.train.StopFlag(stop)
+    model = SimpleNamespace(stop_training=False, stop_evaluating=False)
+    flag.set_model(model)
+    flag.on_train_batch_end(0)
+    flag.on_test_batch_end(0)
+    assert (model.stop_training, model.stop_evaluating) == (False, False)
+    stop.set()
+    flag.on_test_batch_end(3)  # pressed during a validation pass: it ends after this batch
+    assert (model.stop_training, model.stop_evaluating) == (True, True)
+    model.stop_evaluating = False  # as Keras resets it for the validation after a stopped epoch
+    flag.on_test_begin()
+    assert model.stop_evaluating is True
 
 
 @pytest.fixture(scope="module")
@@ -516,7 +552,8 @@ def heard_run(tiny_dataset, tmp_path_factory):
 
 def test_a_listener_hears_the_preparation_batches_and_epochs_as_they_happen(heard_run):
     listener, record = heard_run.listener, heard_run.record
-    assert listener.prepared == [("decoding", 8, 8)]  # the training photos, decoded before the first batch
+    # The 8 training photos, then the 12 validation photos: one count, before the first batch.
+    assert listener.prepared == [("decoding", 8, 20), ("decoding", 20, 20)]
     assert listener.batches_per_epoch == [2]  # 8 photos in batches of 4
     assert [(epoch, batch) for epoch, batch, _ in listener.batches] == [(1, 1), (1, 2), (2, 1), (2, 2)]
     assert {"accuracy", "loss"} <= set(listener.batches[0][2])
@@ -529,9 +566,10 @@ def test_a_listener_hears_the_preparation_batches_and_epochs_as_they_happen(hear
 def test_the_run_record_on_disk_follows_the_run_from_preparing_to_finished(heard_run):
     on_disk, record = heard_run.listener.on_disk, heard_run.record
     # While decoding: preparing, by this process, nothing counted yet.
-    (preparing,) = on_disk["prepare"]
-    assert preparing.status == "preparing" and preparing.pid == os.getpid()
-    assert preparing.command == "pytest" and preparing.config == record.config
+    assert len(on_disk["prepare"]) == 2  # the training photos, then the validation photos
+    for preparing in on_disk["prepare"]:
+        assert preparing.status == "preparing" and preparing.pid == os.getpid()
+        assert preparing.command == "pytest" and preparing.config == record.config
     # Before the first epoch: training, with the photos counted.
     (training,) = on_disk["train_begin"]
     assert training.status == "training" and training.pid == os.getpid()
@@ -598,7 +636,8 @@ def test_without_augmentation_the_head_trains_on_features_computed_once(transfer
     prepared = transfer_run.listener.prepared
     stages = [stage for stage, _, _ in prepared]
     assert stages == ["decoding"] * stages.count("decoding") + ["features"] * stages.count("features")
-    assert ("decoding", 24, 24) in prepared and prepared[-1] == ("features", 36, 36)  # 24 training + 12 validation
+    # 24 training + 12 validation photos, decoded, then through the backbone
+    assert ("decoding", 36, 36) in prepared and prepared[-1] == ("features", 36, 36)
     assert transfer_run.listener.batches_per_epoch == [3, 3]  # each phase: 24 photos in batches of 8
     epochs = [epoch for epoch, _, _ in transfer_run.listener.batches]
     assert epochs == [1, 1, 1, 2, 2, 2]

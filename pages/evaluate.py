@@ -1,0 +1,341 @@
+"""Evaluate page: score a model on a labelled split, move its threshold, and look at the photos it gets wrong."""
+
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from catdog.charts import confusion_figure, probability_histogram_figure, roc_figure
+from catdog.config import CLASS_NAMES, DATA_DIR, DOG_THRESHOLD, SPLITS
+from catdog.data import find_dataset, list_datasets
+from catdog.photos import load_photo, model_input
+from pages import route_through_app
+from pages.common import current_classifier, load_classifier, model_label, try_load_classifier, usable_models
+
+route_through_app()  # first: a shared link to this page opens the whole app
+
+EVALUATIONS_KEY = "evaluations"  # session state: {(model path, modified, dataset, split): Evaluation}
+EVALUATIONS_KEPT = 8  # per visitor; each is a few numbers per photo
+GALLERY_SIZE = 6  # photos in the mistakes and least-certain galleries
+CELL_PHOTOS = 24  # photos shown from one cell of the confusion matrix
+THUMBNAIL_SIDE = 320  # pixels on a gallery photo's longer side
+GALLERY_WIDTH = 150  # pixels a gallery photo is shown at: six in a row
+NO_MODEL = ""  # the "Compare with" choice of no second model
+
+
+def datasets_ui() -> list[Path]:
+    """The datasets in the data folder; without one, the page says how to get one and stops."""
+    datasets = list_datasets(DATA_DIR)
+    if not datasets:
+        st.info(
+            "No dataset on this server yet, so there are no labelled photos to score a model on. The server's "
+            "operator can run `python -m catdog download` (or `python -m catdog import PATH` for their own "
+            "photos), or point `CATDOG_DATA_DIR` at a folder with `train/`, `validation/` and `test/`, each "
+            "holding `cats/` and `dogs/`. The Train page can download one too."
+        )
+        st.stop()
+    return datasets
+
+
+def folder_ui(datasets: list[Path], dataset_column, split_column) -> tuple[Path, str, list]:
+    """The dataset and split to score on, the test split by default; returns (dataset, split, its photos)."""
+    root = dataset_column.selectbox(
+        "Dataset",
+        datasets,
+        key="evaluate_dataset",
+        format_func=lambda p: str(p.relative_to(DATA_DIR)) if p != DATA_DIR else p.name,
+    )
+    splits = {split: items for split, items in find_dataset(root).splits.items() if items}
+    names = [split for split in SPLITS if split in splits]
+    split = split_column.radio(
+        "Photos",
+        names,
+        index=names.index("test") if "test" in names else len(names) - 1,
+        format_func=lambda s: f"{s} ({len(splits[s])})",
+        horizontal=True,
+        key="evaluate_split",
+        help="Only the test photos give an honest score: the model learned from the training photos, "
+        "and its best epoch was picked on the validation photos.",
+    )
+    return root, split, splits[split]
+
+
+def models_ui(compare_column) -> list:
+    """The sidebar's model and, if picked, a second one to compare with; returns the loaded classifiers."""
+    classifier = current_classifier()
+    others = [str(p) for p in usable_models() if p != classifier.path]
+    if not others:
+        return [classifier]
+    other = compare_column.selectbox(
+        "Compare with",
+        [NO_MODEL, *others],
+        format_func=lambda p: "no other model" if p == NO_MODEL else model_label(Path(p)),
+        key="compare_with",
+        help="Score a second model on the same photos, side by side: from scratch against pretrained.",
+    )
+    if other == NO_MODEL:
+        return [classifier]
+    from catdog.model import UnusableModel  # TensorFlow is loaded by now
+
+    second = try_load_classifier(Path(other))
+    if isinstance(second, UnusableModel):
+        st.warning(f"“{second.path.stem}” cannot be compared: {second.reason}.")
+        return [classifier]
+    return [classifier, second]
+
+
+def evaluation_key(classifier, root: Path, split: str) -> tuple:
+    """What an evaluation is kept by: a model file replaced since (a new modification time) is scored afresh."""
+    return str(classifier.path), classifier.path.stat().st_mtime, str(root), split
+
+
+def evaluate_ui(classifiers, root: Path, split: str, items: list) -> list:
+    """The Evaluate button, with a progress bar per model; returns each model's Evaluation, or stops the page."""
+    from catdog.evaluation import evaluate_photos
+
+    kept = st.session_state.setdefault(EVALUATIONS_KEY, {})
+    keys = [evaluation_key(c, root, split) for c in classifiers]
+    if st.button("Evaluate", type="primary", key="evaluate"):
+        for classifier, key in zip(classifiers, keys):
+            if key in kept:
+                continue
+            name = classifier.path.stem
+            bar = st.progress(0.0, text=f"Classifying the {len(items)} photos with “{name}”…")
+
+            def show(done: int, total: int, bar=bar, name=name) -> None:
+                bar.progress(done / total, text=f"Classifying with “{name}”: {done} of {total} photos")
+
+            kept[key] = evaluate_photos(classifier, items, progress=show)
+            bar.empty()
+            for old in list(kept)[:-EVALUATIONS_KEPT]:  # dicts keep their order: the oldest first
+                del kept[old]
+    if any(key not in kept for key in keys):
+        who = " and ".join(f"“{c.path.stem}”" for c in classifiers)
+        st.info(f"Press **Evaluate** to classify the {len(items)} {split} photos with {who}.")
+        st.stop()
+    return [kept[key] for key in keys]
+
+
+def summary_ui(classifier, evaluation, threshold: float, picked: tuple[int, int] | None, key: str) -> None:
+    """One model's scores at this threshold: accuracy with its 95% interval, AUC, the matrix (`picked` cell
+    outlined), the histograms."""
+    from catdog.evaluation import accuracy, confusion, roc_auc, wilson_interval
+
+    n = len(evaluation.labels)
+    counts = confusion(evaluation, threshold)
+    right = int(counts[0, 0] + counts[1, 1])
+    low, high = wilson_interval(right, n)
+    auc = roc_auc(evaluation.labels, evaluation.dog_probabilities)
+    st.markdown(f"**{model_label(classifier.path)}**")
+    accuracy_column, auc_column = st.columns(2)
+    accuracy_column.metric(
+        "Accuracy",
+        f"{accuracy(evaluation, threshold):.1%}",
+        help="The share of photos labelled right at this threshold, with the range that the true accuracy "
+        "lies in with 95% confidence (Wilson's interval): a few hundred photos pin it down only so far.",
+    )
+    accuracy_column.caption(f"{right} of {n} right · 95% interval {low:.1%} to {high:.1%}")
+    auc_column.metric(
+        "AUC",
+        "–" if auc is None else f"{auc:.3f}",
+        help="Area under the ROC curve: the chance that a random dog gets a higher dog probability than a "
+        "random cat. 1 is a perfect ranking, 0.5 a coin toss. It does not depend on the threshold.",
+    )
+    mistakes = counts[0, 1] + counts[1, 0]
+    auc_column.caption(f"{mistakes} mistake{'' if mistakes == 1 else 's'} at this threshold")
+    st.plotly_chart(
+        confusion_figure(counts.tolist(), picked),
+        key=f"confusion_{key}",
+        config={"displayModeBar": False},
+    )
+    cats = evaluation.dog_probabilities[evaluation.labels == 0].tolist()
+    dogs = evaluation.dog_probabilities[evaluation.labels == 1].tolist()
+    st.plotly_chart(
+        probability_histogram_figure(cats, dogs, threshold), key=f"histogram_{key}", config={"displayModeBar": False}
+    )
+
+
+def roc_ui(classifiers, evaluations, threshold: float, chart_column, text_column) -> None:
+    """Every model's ROC curve on one chart, each with its point at the threshold, and how to read it."""
+    from catdog.evaluation import roc_auc, roc_curve, roc_point
+
+    curves, marks = {}, {}
+    for classifier, evaluation in zip(classifiers, evaluations):
+        auc = roc_auc(evaluation.labels, evaluation.dog_probabilities)
+        if auc is None:
+            continue
+        name = f"{classifier.path.stem} (AUC {auc:.3f})"
+        false_positive_rates, true_positive_rates, _ = roc_curve(evaluation.labels, evaluation.dog_probabilities)
+        curves[name] = (false_positive_rates.tolist(), true_positive_rates.tolist())
+        marks[name] = roc_point(evaluation, threshold)
+    if not curves:
+        chart_column.caption("A ROC curve needs photos of both classes.")
+        return
+    chart_column.plotly_chart(roc_figure(curves, marks), key="roc", config={"displayModeBar": False})
+    text_column.caption(
+        """
+**The ROC curve** shows every threshold at once. Sliding the threshold down from 100% labels
+more photos *dog*: more real dogs are caught (up), but more cats are called dogs too (right).
+The dot is the threshold picked above.
+
+A perfect model goes straight up, then across: it ranks every dog above every cat. A model
+that guesses follows the dotted diagonal. The area under the curve (AUC) sums it up in one
+number.
+"""
+    )
+
+
+def shown_cell(classifiers, evaluations, threshold: float) -> tuple[int, int]:
+    """(which model's photos, which cell of its confusion matrix) the visitor looks at.
+
+    The pickers come further down, after the matrices that outline the cell. At first: the
+    sidebar's model, and its larger cell of mistakes.
+    """
+    from catdog.evaluation import confusion
+
+    shown = st.session_state.setdefault("photos_of", 0) if len(classifiers) > 1 else 0
+    if "cell" not in st.session_state:
+        counts = confusion(evaluations[shown], threshold)
+        st.session_state["cell"] = 1 if counts[0, 1] >= counts[1, 0] else 2  # cats said dog, or dogs said cat
+    return shown, st.session_state["cell"]
+
+
+def photos_ui(classifiers, evaluations, threshold: float) -> None:
+    """The photos behind the numbers: one cell of the confusion matrix, the worst mistakes, the closest calls."""
+    from catdog.evaluation import cell_photos, confusion, least_certain, most_confident_mistakes
+
+    st.subheader("Look at the photos")
+    index = 0
+    if len(classifiers) > 1:
+        index = st.segmented_control(
+            "Photos as seen by",
+            list(range(len(classifiers))),
+            required=True,
+            format_func=lambda i: classifiers[i].path.stem,
+            key="photos_of",
+        )
+    classifier, evaluation = classifiers[index], evaluations[index]
+    counts = confusion(evaluation, threshold)
+    cell = st.segmented_control(
+        "Cell of the confusion matrix",
+        list(range(counts.size)),
+        required=True,
+        format_func=lambda c: f"{CLASS_NAMES[c // 2]}s said {CLASS_NAMES[c % 2]} ({counts.flat[c]})",
+        key="cell",
+    )
+    true_label, said_label = divmod(cell, len(CLASS_NAMES))
+    members = cell_photos(evaluation, true_label, said_label, threshold)
+    if not members:
+        st.caption("No photos in this cell at this threshold.")
+    else:
+        more = f": the first {CELL_PHOTOS} of {len(members)}" if len(members) > CELL_PHOTOS else ""
+        st.caption(f"Furthest from their true label first{more}.")
+    gallery_ui(classifier, evaluation, members[:CELL_PHOTOS], heat=False)
+
+    st.subheader("Mistakes and close calls")
+    show_heat = st.toggle(
+        "Show where the model looked (Grad-CAM)",
+        value=True,
+        key="grad_cam",
+        help="Red: the parts of the photo that pushed the model towards its answer; blue: parts that did not.",
+    )
+    st.markdown("**The most confident mistakes**")
+    mistakes = most_confident_mistakes(evaluation, threshold, GALLERY_SIZE)
+    if not mistakes:
+        st.caption("No mistakes at this threshold.")
+    gallery_ui(classifier, evaluation, mistakes, show_heat)
+    st.markdown("**The least certain photos**: the closest to the threshold")
+    gallery_ui(classifier, evaluation, least_certain(evaluation, threshold, GALLERY_SIZE), show_heat)
+
+
+def gallery_ui(classifier, evaluation, indices: list[int], heat: bool) -> None:
+    """The photos at these indices with their true label and dog probability, over their Grad-CAM if `heat`."""
+    from catdog.predict import percent
+
+    if not indices:
+        return
+    modified = classifier.path.stat().st_mtime
+    images, captions = [], []
+    for i in indices:
+        path = evaluation.paths[i]
+        images.append(where_it_looked(str(classifier.path), modified, path) if heat else thumbnail(path))
+        truth = CLASS_NAMES[evaluation.labels[i]]
+        captions.append(f"{Path(path).name}: a {truth}, {percent(float(evaluation.dog_probabilities[i]))} dog")
+    st.image(images, caption=captions, width=GALLERY_WIDTH)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def thumbnail(path: str):
+    return load_photo(path, max_side=THUMBNAIL_SIDE)
+
+
+@st.cache_data(show_spinner="Working out where the model looked…", max_entries=256)
+def where_it_looked(model_path: str, modified: float, photo_path: str):
+    """The photo with the model's Grad-CAM heatmap over it: computed for the few photos shown, once each."""
+    from catdog.explain import heatmap, overlay
+
+    classifier = load_classifier(model_path, modified)
+    pixels = model_input(load_photo(photo_path), classifier.image_size)  # what the evaluation classified
+    return overlay(thumbnail(photo_path), heatmap(classifier.model, pixels))
+
+
+def download_ui(classifiers, evaluations, threshold: float, root: Path, split: str) -> None:
+    """Every photo's result at this threshold, for every model scored, as one CSV."""
+    from catdog.evaluation import per_photo
+
+    rows = [
+        row | {"path": str(Path(row["path"]).relative_to(root)), "model": classifier.path.stem}
+        for classifier, evaluation in zip(classifiers, evaluations)
+        for row in per_photo(evaluation, threshold)
+    ]
+    st.download_button(
+        "Download every photo's result as CSV",
+        pd.DataFrame(rows).to_csv(index=False),
+        f"catdog-evaluation-{root.name}-{split}.csv",
+        "text/csv",
+        key="download_evaluation",
+    )
+
+
+st.title("📊 Evaluate a model")
+st.write(
+    "Score a model on labelled photos it did not train on: how often it is right, which mistakes it "
+    "makes, and how sure it was. Move the threshold and watch the mistakes trade places."
+)
+datasets = datasets_ui()
+dataset_column, split_column, compare_column = st.columns([2, 4, 3])
+root, split, items = folder_ui(datasets, dataset_column, split_column)
+classifiers = models_ui(compare_column)
+evaluations = evaluate_ui(classifiers, root, split, items)
+
+unreadable = evaluations[0].unreadable  # the same files for every model
+if unreadable:
+    names = ", ".join(Path(path).name for path, _ in unreadable)
+    st.warning(f"Left out, as they could not be read as photos: {names}.", icon="⚠️")
+if not len(evaluations[0].labels):
+    st.warning("None of these photos could be read, so there is nothing to score.")
+    st.stop()
+
+threshold = (
+    st.slider(
+        "Threshold: a dog probability at or above it says dog",
+        1,
+        99,
+        round(DOG_THRESHOLD * 100),
+        format="%d%%",
+        key="threshold",
+        help=f"The app says dog from {DOG_THRESHOLD:.0%} up. Move it and watch cats said dog trade places with "
+        "dogs said cat.",
+    )
+    / 100
+)
+shown, cell = shown_cell(classifiers, evaluations, threshold)
+columns = st.columns(2, gap="large")  # one model: its scores beside the ROC curve; two: side by side
+for index, (column, classifier, evaluation) in enumerate(zip(columns, classifiers, evaluations)):
+    with column:
+        picked = divmod(cell, len(CLASS_NAMES)) if index == shown else None
+        summary_ui(classifier, evaluation, threshold, picked, key=str(index))
+chart_column, text_column = (columns[1], columns[1]) if len(classifiers) == 1 else st.columns(2, gap="large")
+roc_ui(classifiers, evaluations, threshold, chart_column, text_column)
+photos_ui(classifiers, evaluations, threshold)
+download_ui(classifiers, evaluations, threshold, root, split)
