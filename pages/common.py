@@ -19,10 +19,19 @@ log = logging.getLogger("catdog")
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def load_classifier(path: str, modified: float):
-    """Load a model once per server process; `modified` reloads a file that was replaced."""
+    """Load a model once per server process; `modified` reloads a file that was replaced.
+
+    Its Grad-CAM is traced here too (3 s for MobileNetV2), while a first visitor picks a photo,
+    rather than after their first upload.
+    """
+    import numpy as np
+
+    from catdog.explain import heatmap
     from catdog.predict import Classifier  # imports TensorFlow: only once a model is needed
 
-    return Classifier.load(path)
+    classifier = Classifier.load(path)
+    heatmap(classifier.model, np.zeros((classifier.image_size, classifier.image_size, 3), np.uint8))
+    return classifier
 
 
 def try_load_classifier(path: Path):

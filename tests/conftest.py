@@ -25,6 +25,7 @@ if str(REPO) not in sys.path:  # so plain `pytest` (not only `python -m pytest`)
 
 from catdog.config import SHARED_DATASET, SHARED_WEIGHTS  # noqa: E402 -- after the path is set
 
+PAGE_TIMEOUT_MS = 60_000  # what a browser test waits for a page at most: the machine may be busy
 MOBILENET_WEIGHTS = "mobilenet_2_5_224_tf_no_top.h5"  # MobileNet v1 0.25 without its top: 1 MB, fast
 
 # The tiny model every model-needing test reuses. batch_size=8 rather than the default 32:
@@ -187,6 +188,45 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "filterwarnings", "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
     )
+
+
+def _missing_browser(reason: str) -> None:
+    """No browser here: a skip on a developer's machine, a failure on CI (which must run these)."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}; CI must run the browser tests")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for one module's browser tests."""
+    from bench.common import CHROMIUM, launch_chromium
+
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing_browser("the playwright package is not installed")
+    if not CHROMIUM.is_file():
+        _missing_browser(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    playwright = sync_playwright().start()
+    try:
+        chromium = launch_chromium(playwright)
+        yield chromium
+        chromium.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture
+def visitor(browser):
+    """A fresh browser context (a new visitor, so a new Streamlit session) on a 1400×1000 window."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(PAGE_TIMEOUT_MS)
+    try:
+        yield tab
+    finally:
+        context.close()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:

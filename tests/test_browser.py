@@ -23,9 +23,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import PAGE_TIMEOUT_MS
 from PIL import Image, ImageOps
 
-from bench.common import CHROMIUM, free_port, healthy, launch_chromium
+from bench.common import free_port, healthy
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -34,7 +35,6 @@ DATASET_COUNTS = {"train": 30, "validation": 10, "test": 4}  # photos per class
 
 # Timeouts, in milliseconds for Playwright and seconds for Python. The machine is small and busy:
 # the first classification imports TensorFlow and loads the model inside the server.
-PAGE_TIMEOUT_MS = 60_000
 VERDICT_TIMEOUT_MS = 120_000
 SERVER_START_S = 60
 TRAINING_S = 150
@@ -47,30 +47,6 @@ NAVIGATION = [re.compile("Classify$"), re.compile("Evaluate$"), re.compile("Trai
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-def _missing_browser(reason: str) -> None:
-    """No browser here: a skip on a developer's machine, a failure on CI (which must run these)."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason}; CI must run the browser tests")
-    pytest.skip(reason)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing_browser("the playwright package is not installed")
-    if not CHROMIUM.is_file():
-        _missing_browser(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    playwright = sync_playwright().start()
-    try:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
-    finally:
-        playwright.stop()
 
 
 SERVERS: dict[str, subprocess.Popen] = {}  # base URL: its server process, for tests that measure it
@@ -137,18 +113,6 @@ def fresh_app_url(tmp_path: Path) -> Iterator[str]:
     models_dir.mkdir()
     with running_app(data_dir, models_dir, tmp_path / "streamlit.log") as url:
         yield url
-
-
-@pytest.fixture
-def visitor(browser):
-    """A fresh browser context (a new visitor, so a new Streamlit session) on a 1400×1000 window."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    tab = context.new_page()
-    tab.set_default_timeout(PAGE_TIMEOUT_MS)
-    try:
-        yield tab
-    finally:
-        context.close()
 
 
 @pytest.fixture
@@ -405,6 +369,27 @@ def test_a_text_file_named_like_a_photo_gets_a_clear_error_and_the_page_keeps_wo
     check_result_card(result_card(page, cat.name))
     assert "not an image we can read" in error.inner_text(), "the bad file is still listed with its error"
     screenshot(page, "classify-not-a-photo-then-a-photo")
+
+
+def test_a_photos_card_shows_where_the_model_looked_and_what_its_layers_see(page, app_url, shared_data):
+    dog = shared_photos(shared_data, "test", "dogs", 1)[0]
+    open_app(page, app_url)
+    upload(page, dog)
+    card = result_card(page, dog.name)
+    check_result_card(card)
+    looked = card.locator('[data-testid="stImage"]').filter(has_text="Where the model looked")
+    looked.wait_for(timeout=VERDICT_TIMEOUT_MS)
+    assert looked.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
+    screenshot(page, "classify-heatmap")
+
+    card.get_by_text("Look inside the model").click()
+    channels = card.locator('[data-testid="stImage"]').filter(has_text=re.compile(r"channels, each \d+ × \d+"))
+    channels.wait_for(timeout=VERDICT_TIMEOUT_MS)
+    card.get_by_text("How augmentation sees this photo").wait_for()
+    variations = card.locator('[data-testid="stImage"] img')
+    expect(variations).to_have_count(2 + 1 + 1 + 8)  # photo, heatmap, model input, channels, 8 variations
+    channels.scroll_into_view_if_needed()
+    screenshot(page, "classify-look-inside")
 
 
 def resident_mb(pid: int) -> float:

@@ -16,9 +16,7 @@ from pathlib import Path
 import pytest
 from test_browser import (
     NAVIGATION,
-    PAGE_TIMEOUT_MS,
     VERDICT_TIMEOUT_MS,
-    _missing_browser,
     expect,
     running_app,
     screenshot,
@@ -26,26 +24,10 @@ from test_browser import (
     wait_until_idle,
 )
 
-from bench.common import CHROMIUM, launch_chromium
-
 # Shared test photos the default model gets wrong: a cat it calls a dog, a dog it calls a cat.
 MISTAKES = {"cats": "cat.4622.jpg", "dogs": "dog.4616.jpg"}
 CELL_BUTTON = re.compile(r"^(cat|dog)s said (cat|dog) \((\d+)\)$")
 CSV_COLUMNS = ["path", "true label", "dog probability", "predicted label", "correct", "model"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing_browser("the playwright package is not installed")
-    if not CHROMIUM.is_file():
-        _missing_browser(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = launch_chromium(playwright)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
@@ -64,14 +46,9 @@ def app_url(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture
-def page(browser, app_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    tab = context.new_page()
-    tab.set_default_timeout(PAGE_TIMEOUT_MS)
-    try:
-        yield tab
-    finally:
-        context.close()
+def page(visitor, app_url):
+    """A new visitor, on this module's app server."""
+    return visitor
 
 
 def open_evaluate_page(page, url: str) -> None:
