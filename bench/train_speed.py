@@ -49,6 +49,9 @@ class CatdogClock:
     def on_prepare(self, stage: str, done: int, total: int) -> None:
         pass
 
+    def on_heatmap_photo(self, path: str) -> None:
+        pass
+
     def on_train_begin(self, batches_per_epoch: int) -> None:
         pass
 

@@ -32,6 +32,9 @@ class Clock:
         if done == total:
             self.prepared[stage] = round(time.perf_counter() - self.started, 1)
 
+    def on_heatmap_photo(self, path: str) -> None:
+        pass
+
     def on_train_begin(self, batches_per_epoch: int) -> None:
         pass
 

@@ -61,8 +61,13 @@ class BatchEnded:
 
 
 @dataclass
+class HeatmapPhoto:
+    path: str  # the validation photo whose heatmap each epoch's entry holds
+
+
+@dataclass
 class EpochEnded:
-    entry: dict  # the run record's history entry
+    entry: dict  # the run record's history entry, with "heatmap" for HeatmapPhoto's photo
 
 
 @dataclass
@@ -173,6 +178,8 @@ class TrainingJob:
         """Bring this job up to date with one report from the training process."""
         if isinstance(message, Preparing):
             self.preparing = message
+        elif isinstance(message, HeatmapPhoto):
+            self.record.heatmap_photo = message.path
         elif isinstance(message, TrainBegan):
             self.batches_per_epoch = message.batches_per_epoch
             self.record.status = "training"
@@ -237,6 +244,9 @@ class _Reporter:
 
     def on_prepare(self, stage: str, done: int, total: int) -> None:
         self.reports.put(Preparing(stage, done, total))
+
+    def on_heatmap_photo(self, path: str) -> None:
+        self.reports.put(HeatmapPhoto(path))
 
     def on_train_begin(self, batches_per_epoch: int) -> None:
         self.reports.put(TrainBegan(batches_per_epoch))

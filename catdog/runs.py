@@ -38,13 +38,16 @@ class RunRecord:
     train_photos: int = 0
     validation_photos: int = 0
     unreadable: list[list[str]] = field(default_factory=list)  # [path, reason] of photos skipped
-    history: list[dict] = field(default_factory=list)  # per epoch: epoch, seconds, accuracy, loss, val_*, phase
+    # Per epoch: epoch, seconds, accuracy, loss, val_*, phase, and heatmap: where the model looked in
+    # heatmap_photo after that epoch, a grid at its feature map's size (rows top to bottom, values 0 to 1).
+    history: list[dict] = field(default_factory=list)
     phases: list[dict] = field(default_factory=list)  # a pretrained run's phases: head, then fine-tune
     best_epoch: int | None = None  # the epoch whose weights were kept
     validation_accuracy: float | None = None  # at best_epoch
     test_accuracy: float | None = None  # of the kept weights, on the test split when there is one
     seconds: float = 0.0  # wall time of the whole run, decoding and saving included
     pid: int | None = None  # the process writing this record while the run is going
+    heatmap_photo: str = ""  # the validation photo watched during training (records before it have none)
 
     @property
     def epochs_run(self) -> int:
@@ -103,7 +106,7 @@ class RunRecord:
         for name in ("validation_accuracy", "test_accuracy", "seconds"):
             if kept.get(name) is not None and not _is_number(kept[name]):
                 raise RunRecordError(f"{name} is {kept[name]!r}, not a number")
-        for name in ("name", "title", "created", "status", "command", "data", "layout", "precision"):
+        for name in ("name", "title", "created", "status", "command", "data", "layout", "precision", "heatmap_photo"):
             if name in kept and not isinstance(kept[name], str):
                 raise RunRecordError(f"{name} is {kept[name]!r}, not text")
         history = kept.get("history", [])
@@ -221,11 +224,21 @@ def _modified(path: Path) -> float:
 
 
 def _is_epoch(entry) -> bool:
-    """An epoch number and numbers for its scores (NaN allowed: a run can diverge), and maybe its phase."""
+    """An epoch number and numbers for its scores (NaN allowed: a run can diverge), and maybe its phase and heatmap."""
     if not isinstance(entry, dict) or not isinstance(entry.get("epoch"), int) or isinstance(entry["epoch"], bool):
         return False
-    scores = [value for key, value in entry.items() if key not in ("epoch", "phase")]
+    if "heatmap" in entry and not _is_grid(entry["heatmap"]):
+        return False
+    scores = [value for key, value in entry.items() if key not in ("epoch", "phase", "heatmap")]
     return all(isinstance(value, int | float) and not isinstance(value, bool) for value in scores)
+
+
+def _is_grid(rows) -> bool:
+    """Rows of equal length of numbers from 0 to 1: a heatmap that a page can draw."""
+    if not isinstance(rows, list) or not rows or not all(isinstance(row, list) and row for row in rows):
+        return False
+    values = [value for row in rows for value in row]
+    return len({len(row) for row in rows}) == 1 and all(_is_number(value) and 0 <= value <= 1 for value in values)
 
 
 def _is_number(value) -> bool:

@@ -36,13 +36,15 @@ class TrainingListener(Protocol):
     """What a caller (the Train page's job) hears while a model trains."""
 
     def on_prepare(self, stage: str, done: int, total: int) -> None: ...
+    def on_heatmap_photo(self, path: str) -> None: ...  # the validation photo whose heatmap each epoch has
     def on_train_begin(self, batches_per_epoch: int) -> None: ...
     def on_batch_end(self, epoch: int, batch: int, logs: dict) -> None: ...
     def on_epoch_end(self, entry: dict) -> None: ...
 
 
 class EpochLog(keras.callbacks.Callback):
-    """Adds each epoch's scores to the run record, saves it, and keeps the weights of the best validation epoch."""
+    """Adds each epoch's scores (and where the model looked) to the run record, saves it, and keeps the weights of
+    the best validation epoch."""
 
     def __init__(self, record: RunRecord, record_path: Path, listener: TrainingListener | None) -> None:
         super().__init__()
@@ -50,6 +52,8 @@ class EpochLog(keras.callbacks.Callback):
         self.phase = ""  # "head" or "fine-tune" for a pretrained backbone, "" from scratch
         self.keep: keras.Model | None = None  # whose weights to keep, when a phase fits only the head
         self.best_weights: list[np.ndarray] | None = None
+        self.heatmap_pixels: np.ndarray | None = None  # (size, size, 3) uint8: the photo whose heatmap each epoch gets
+        self.frozen_map: np.ndarray | None = None  # its backbone's (h, w, channels) map, while that cannot change
         self._epoch = 0
         self._started = 0.0
 
@@ -72,12 +76,24 @@ class EpochLog(keras.callbacks.Callback):
         entry.update({k: round(float(v), 4) for k, v in (logs or {}).items() if k != "learning_rate"})
         if self.phase:
             entry["phase"] = self.phase
+        if self.heatmap_pixels is not None:
+            # Two decimals: finer steps than a colour map shows, and a small record.
+            entry["heatmap"] = np.round(self._heatmap().astype(np.float64), 2).tolist()
         self.record.add_epoch(entry)
         if self.record.best_epoch == entry["epoch"]:
             self.best_weights = (self.keep or self.model).get_weights()
         self.record.save(self.record_path)
         if self.listener:
             self.listener.on_epoch_end(entry)
+
+    def _heatmap(self) -> np.ndarray:
+        """Where the model, as it is now, looks in the watched photo: (h, w) in [0, 1], at the feature map's size."""
+        model = self.keep or self.model  # the whole model, also while only its head is fitted
+        if self.frozen_map is not None:
+            return head_heatmap(self.frozen_map, model.get_layer("dog_probability"))
+        from catdog.explain import heatmap  # here: catdog.explain imports this module
+
+        return heatmap(model, self.heatmap_pixels)
 
 
 class CalibrateBatchNorm(keras.callbacks.Callback):
@@ -196,9 +212,12 @@ def _train(record, record_path, data_dir, listener, stop, verbose) -> keras.Mode
     record.train_photos, record.validation_photos = len(train_photos.labels), len(val_photos.labels)
     record.unreadable = [list(pair) for pair in train_photos.unreadable + val_photos.unreadable]
     record.status = "training"
-    record.save(record_path)
 
     epoch_log = EpochLog(record, record_path, listener)
+    record.heatmap_photo, epoch_log.heatmap_pixels = heatmap_photo(val_items, val_photos)
+    if listener:
+        listener.on_heatmap_photo(record.heatmap_photo)
+    record.save(record_path)
     callbacks = [epoch_log, StopFlag(stop)]
     if config.pretrained:
         _fit_transfer(model, record, train_photos, val_photos, callbacks, listener, stop, verbose)
@@ -250,6 +269,9 @@ def _fit_transfer(model, record: RunRecord, train_photos, val_photos, callbacks,
         if not config.augment:
             fitted, train_data, val_data = _head_on_features(model, config, train_photos, val_photos, listener)
             epoch_log.keep = model
+            # The frozen backbone maps the watched photo alike every epoch: once is enough, and each
+            # epoch's heatmap then takes the head's weights alone (microseconds, not a backward pass).
+            epoch_log.frozen_map = feature_map(model, epoch_log.heatmap_pixels)
         _compile(fitted, config.learning_rate, head_epochs * steps_per_epoch, config.weight_decay)
         fitted.fit(
             train_data,
@@ -260,7 +282,7 @@ def _fit_transfer(model, record: RunRecord, train_photos, val_photos, callbacks,
             shuffle=False,  # the stream is already shuffled
             verbose=verbose,
         )
-        epoch_log.keep = None
+        epoch_log.keep = epoch_log.frozen_map = None
     if config.fine_tune_epochs and not stop.is_set():
         epoch_log.phase = "fine-tune"
         unfrozen = fine_tune_top(model, config.pretrained)
@@ -313,6 +335,40 @@ def _head_on_features(model, config, train_photos, val_photos, listener):
     )
     validation = tf.data.Dataset.from_tensor_slices((val_features, val_photos.labels)).batch(256)
     return head, batches, validation
+
+
+def heatmap_photo(items: list[tuple[Path, int]], photos: DecodedPhotos) -> tuple[str, np.ndarray]:
+    """(path, pixels) of the validation photo whose heatmap each epoch records: the first readable dog photo.
+
+    The same photo for every run on a dataset, so a class can compare where two runs looked.
+    """
+    unreadable = {path for path, _ in photos.unreadable}
+    readable = [path for path, _ in items if str(path) not in unreadable]  # in the order of photos.pixels
+    first_dog = int(np.flatnonzero(photos.labels == CLASS_NAMES.index("dog"))[0])
+    return str(Path(readable[first_dog]).resolve()), photos.pixels[first_dog]
+
+
+def feature_map(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
+    """What the global pooling of a model reads for one input (size, size, 3) uint8: (h, w, channels) float32."""
+    up_to_pool = keras.Model(model.input, model.get_layer("pool").input)
+    return np.asarray(up_to_pool(pixels[None], training=False), np.float32)[0]
+
+
+def head_heatmap(features: np.ndarray, unit: keras.layers.Dense) -> np.ndarray:
+    """Grad-CAM (catdog.explain.heatmap) of a feature map (h, w, channels) seen through pooling and `unit`.
+
+    Through global average pooling and one dense unit (the dropout between them does nothing outside
+    training), the gradient that Grad-CAM averages per channel is the unit's weight over h·w: the
+    heatmap is the map weighted by the unit's kernel, where positive for the verdict's class (as the
+    dog's logit, or the cat's), scaled to a maximum of 1.
+    """
+    kernel = keras.ops.convert_to_numpy(unit.kernel).astype(np.float32)[:, 0]  # (channels,)
+    bias = float(keras.ops.convert_to_numpy(unit.bias)[0])
+    dog_logit = math.log(DOG_THRESHOLD / (1 - DOG_THRESHOLD))
+    sign = 1.0 if features.mean(axis=(0, 1)) @ kernel + bias >= dog_logit else -1.0
+    cam = np.maximum(sign * features @ kernel, 0)
+    top = cam.max()
+    return (cam / top if top > 0 else np.zeros_like(cam)).astype(np.float32)
 
 
 def _compile(model: keras.Model, peak_learning_rate: float, steps: int, weight_decay: float) -> None:

@@ -4,12 +4,14 @@ import base64
 import hmac
 import html
 import io
+import math
 import time
 import uuid
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from PIL import ImageOps
@@ -31,12 +33,15 @@ from catdog.config import (
 )
 from catdog.data import find_dataset, limit_per_class, list_datasets
 from catdog.jobs import JobBusy, current_job, forget_job, start_job
-from catdog.photos import load_photo
+from catdog.photos import PhotoError, enlarge, jpeg_bytes, load_photo, model_input
 from catdog.runs import RUNNING, RunRecord, delete_run, list_runs, prune_runs, run_title
 from pages import route_through_app
 from pages.common import MODEL_KEY, unusable_models_ui
 
 route_through_app()  # first: a shared link to this page opens the whole app
+
+HEATMAP_SIDE = 224  # pixels: the watched photo, as the model sees it, enlarged
+EARLIER_HEATMAPS = 8  # at most this many earlier epochs' heatmaps, small, beside the latest
 
 PHOTOS_PER_CLASS = {
     f"{SMALL_DATA_PER_CLASS} (small data: watch it overfit)": SMALL_DATA_PER_CLASS,
@@ -276,11 +281,45 @@ def job_panel_ui() -> None:
     points = list(job.batch_points)
     accuracy_column.plotly_chart(training_figure(history, "accuracy", points), key="live_accuracy")
     loss_column.plotly_chart(training_figure(history, "loss", points), key="live_loss")
+    where_it_looks_ui(job.record)
     if job.running and not job.stopping:
         allowed = may_stop(job)
         help_text = None if allowed else "Only the visitor who started this run can stop it."
         # A callback: the panel redraws right after it, saying "stopping…".
         st.button("⏹ Stop after this batch", key="stop", disabled=not allowed, help=help_text, on_click=job.stop)
+
+
+def where_it_looks_ui(record: RunRecord) -> None:
+    """The run's watched validation photo with the latest epoch's heatmap over it, and earlier epochs' beside it."""
+    looked = [entry for entry in record.history if "heatmap" in entry]
+    if not looked or not record.heatmap_photo:  # before the first epoch ended, or a record from before heatmaps
+        return
+    latest, earlier = looked[-1], looked[:-1]
+    earlier = earlier[:: max(1, math.ceil(len(earlier) / EARLIER_HEATMAPS))]  # evenly spaced, from the first epoch
+    try:
+        images = [heatmap_jpeg(record.heatmap_photo, record.image_size, e["heatmap"]) for e in [*earlier, latest]]
+    except PhotoError:
+        st.caption("The validation photo watched during this run is no longer in its dataset.")
+        return
+    latest_column, earlier_column = st.columns([1, 2])
+    latest_column.image(images[-1], caption=f"Where the model looks after epoch {latest['epoch']}", width=HEATMAP_SIDE)
+    if earlier:
+        captions = [f"epoch {entry['epoch']}" for entry in earlier]
+        earlier_column.image(images[:-1], caption=captions, width=HEATMAP_SIDE // 2)
+    earlier_column.caption(
+        "One validation photo, as the model sees it, after each epoch: red where the evidence for its verdict "
+        "lies, blue where none does. A model that learns moves to the animal; one that learns its training "
+        "photos by heart may settle on the background."
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def heatmap_jpeg(path: str, image_size: int, heat: list[list[float]]) -> bytes:
+    """The photo at path as a model of image_size sees it, enlarged, with the heatmap grid over it (a JPEG)."""
+    from catdog.explain import overlay  # it brings TensorFlow: only once a run has a heatmap to show
+
+    photo = enlarge(model_input(load_photo(path), image_size), max(1, HEATMAP_SIDE // image_size))
+    return jpeg_bytes(overlay(photo, np.array(heat, np.float32)), quality=90)
 
 
 def progress_bar(job) -> tuple[float, str]:

@@ -7,6 +7,7 @@ the one run started from the page trains on 24 photos at 64 × 64 pixels for two
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 import logging
 import re
@@ -14,7 +15,9 @@ import shutil
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from catdog import jobs
 from catdog.charts import training_figure
@@ -237,10 +240,10 @@ def test_a_run_without_a_typed_name_gets_a_readable_title_and_a_safe_file_name(o
 
 
 def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(
-    open_app, app_dirs, dataset, capfd, monkeypatch
+    open_app, app_dirs, dataset, media, capfd, monkeypatch
 ):
     """Also: the training process writes nothing to the server's terminal (what capfd catches of both)."""
-    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)  # as for a server: catdog's own default
+    monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")  # as in a server, where importing catdog sets its default
     at = open_app(TRAIN_PAGE)
     assert at.radio(key="start_from").value == "scratch"
     at.selectbox(key="per_class").set_value("100 (small data: watch it overfit)").run()
@@ -280,6 +283,11 @@ def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(
     (time_shown,) = [metric.value for metric in at.metric if metric.label == "Time"]
     assert time_shown == f"{runs.loc[0, 'time']} s" == f"{round(job.seconds)} s"  # the same whole seconds
     assert any(option.startswith("page run · scratch") for option in at.sidebar.selectbox(key="model_path").options)
+    # Where the model looked in the first validation dog photo, after its last epoch and (small) its first.
+    assert job.record.heatmap_photo == str((dataset / "validation" / "dogs" / "dog.4001.jpg").resolve())
+    shown = heatmap_images(at, media)
+    assert [caption for caption, _ in shown] == ["Where the model looks after epoch 2", "epoch 1"]
+    assert shown[0][1].size == (192, 192)  # the 64-pixel input, enlarged three times
 
     assert button(at, "use_model").label == "Use “page run” to classify"
     # The training process ran no page script (Streamlit warns of each st call there) and TensorFlow's
@@ -417,6 +425,7 @@ def test_the_live_panel_follows_a_pretrained_run_from_preparing_to_fine_tuning(
         job.apply(jobs.EpochEnded(entry | {"epoch": 2, "phase": "fine-tune"}))
         at.run()
         assert not at.exception
+        assert not [img for image in at.get("image") for img in image.proto.imgs]  # these epochs brought no heatmap
         live = [chart for chart in at.get("plotly_chart") if "pretrained · validation" in chart_trace_names(chart)]
         assert len(live) == 2  # accuracy and loss
         for chart in live:
@@ -424,6 +433,107 @@ def test_the_live_panel_follows_a_pretrained_run_from_preparing_to_fine_tuning(
             assert [a["text"] for a in annotations] == ["fine-tuning starts"]
     finally:
         job.record.status = "stopped"  # so that nothing waits for the thread that never ran
+
+
+# --- where the model looks, epoch by epoch ----------------------------------------------------------
+
+
+@pytest.fixture
+def media(monkeypatch) -> dict[str, bytes]:
+    """The bytes of every image the page hands Streamlit, by file id (AppTest keeps its media store to itself)."""
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    stored = {}
+    load = MemoryMediaFileStorage.load_and_get_id
+
+    def keep(self, data, *args, **kwargs):
+        file_id = load(self, data, *args, **kwargs)
+        stored[file_id] = data
+        return file_id
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", keep)
+    return stored
+
+
+def heatmap_images(at, media: dict[str, bytes]) -> list[tuple[str, Image.Image]]:
+    """(caption, picture) of each heatmap image on the page, in order."""
+    found = []
+    for element in at.get("image"):
+        for img in element.proto.imgs:
+            if img.caption.startswith(("Where the model looks", "epoch ")):
+                file_id = Path(img.url).stem  # /media/FILE_ID.jpg
+                found.append((img.caption, Image.open(io.BytesIO(media[file_id])).convert("RGB")))
+    return found
+
+
+TOP_LEFT, BOTTOM_RIGHT = (0, 0, 0.4, 0.4), (0.6, 0.6, 1, 1)  # (left, top, right, bottom), as fractions
+
+
+def redness(picture: Image.Image, box: tuple[float, float, float, float]) -> float:
+    """Mean red minus mean blue over a box of the picture."""
+    width, height = picture.size
+    left, top, right, bottom = box
+    pixels = np.asarray(picture.crop((left * width, top * height, right * width, bottom * height)), np.float32)
+    return float(pixels[..., 0].mean() - pixels[..., 2].mean())
+
+
+def hotter(picture: Image.Image, hot: tuple, cold: tuple) -> bool:
+    """The heatmap is red over `hot` and blue over `cold` (0.45 of each colour blends over the photo: ±57)."""
+    return redness(picture, hot) - redness(picture, cold) > 60
+
+
+def test_the_live_panel_shows_where_the_model_looks_in_one_validation_photo_after_each_epoch(
+    open_app, app_dirs, dataset, media, monkeypatch
+):
+    job = jobs.TrainingJob(TrainConfig(image_size=32, width=8, epochs=12), dataset, app_dirs.models / "watching.keras")
+    monkeypatch.setattr(jobs, "_current", job)
+    try:
+        job.apply(jobs.TrainBegan(batches_per_epoch=3))
+        job.apply(jobs.HeatmapPhoto(str(dataset / "validation" / "dogs" / "dog.4001.jpg")))
+        at = open_app(TRAIN_PAGE)
+        assert not at.exception
+        assert heatmap_images(at, media) == []  # nothing to show before the first epoch ends
+
+        scores = {"accuracy": 0.6, "loss": 0.6, "val_accuracy": 0.55, "val_loss": 0.65}
+        job.apply(jobs.EpochEnded(scores | {"epoch": 1, "heatmap": [[0.0, 0.0], [0.0, 1.0]]}))  # the bottom right
+        at.run()
+        assert not at.exception
+        ((caption, picture),) = heatmap_images(at, media)
+        assert caption == "Where the model looks after epoch 1"
+        assert picture.size == (224, 224)  # the 32-pixel input the model sees, enlarged seven times
+        assert hotter(picture, BOTTOM_RIGHT, TOP_LEFT)
+
+        for epoch in range(2, 13):  # then the model looks at the top left
+            job.apply(jobs.EpochEnded(scores | {"epoch": epoch, "heatmap": [[1.0, 0.0], [0.0, 0.0]]}))
+        at.run()
+        assert not at.exception
+        shown = heatmap_images(at, media)
+        assert [caption for caption, _ in shown] == [
+            "Where the model looks after epoch 12",
+            *(f"epoch {n}" for n in (1, 3, 5, 7, 9, 11)),  # beside it, at most 8 earlier epochs, evenly spaced
+        ]
+        latest, first = shown[0][1], shown[1][1]
+        assert hotter(first, BOTTOM_RIGHT, TOP_LEFT) and hotter(latest, TOP_LEFT, BOTTOM_RIGHT)
+        assert first.size == (112, 112)  # the earlier epochs, small
+    finally:
+        job.record.status = "stopped"  # so that nothing waits for the thread that never ran
+
+
+def test_a_watched_photo_gone_from_its_dataset_is_said_so_in_place_of_the_heatmaps(
+    open_app, app_dirs, dataset, media, monkeypatch
+):
+    job = jobs.TrainingJob(TrainConfig(image_size=32, width=8, epochs=2), dataset, app_dirs.models / "moved.keras")
+    monkeypatch.setattr(jobs, "_current", job)
+    try:
+        job.apply(jobs.TrainBegan(batches_per_epoch=3))
+        job.apply(jobs.HeatmapPhoto(str(app_dirs.data / "gone" / "dog.1.jpg")))
+        job.apply(jobs.EpochEnded({"epoch": 1, "val_accuracy": 0.5, "heatmap": [[1.0, 0.0], [0.0, 0.0]]}))
+        at = open_app(TRAIN_PAGE)
+        assert not at.exception
+        assert heatmap_images(at, media) == []
+        assert any("no longer in its dataset" in caption.value for caption in at.caption)
+    finally:
+        job.record.status = "stopped"
 
 
 # --- past runs ---------------------------------------------------------------------------------------

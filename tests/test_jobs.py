@@ -17,15 +17,18 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from catdog import jobs
 from catdog.config import TrainConfig
+from catdog.data import find_dataset
 from catdog.jobs import (
     BatchEnded,
     EpochEnded,
     Failed,
     Finished,
+    HeatmapPhoto,
     JobBusy,
     Preparing,
     TrainBegan,
@@ -125,6 +128,19 @@ def test_a_run_reports_its_progress_batch_by_batch_then_finishes(watched_run):
     assert job.seconds_left is not None and job.seconds_left == pytest.approx(0.0, abs=1e-6)
     # One number for the run's time, from Start to its end: the page's, the record's and so the runs table's.
     assert job.seconds == job.record.seconds == read_record(job.out_path).seconds > 0
+
+
+def test_the_job_learns_the_watched_photo_and_where_the_model_looked_in_it_after_each_epoch(watched_run, tiny_dataset):
+    job, seen = watched_run
+    first_dog = next(path for path, label in find_dataset(tiny_dataset).splits["validation"] if label == 1)
+    assert job.record.heatmap_photo == str(first_dog.resolve())
+    assert {s.heatmap_photo for s in seen["on_disk"]} == {job.record.heatmap_photo}  # known while it trains
+    for entry in job.record.history:
+        grid = np.array(entry["heatmap"])
+        assert grid.shape == (2, 2)  # the feature map of 32-pixel photos
+        assert np.isfinite(grid).all() and grid.min() >= 0 and grid.max() == 1  # scaled to a maximum of 1
+    # Each epoch's heatmap reached the server as that epoch ended, as the record on disk had it.
+    assert [s.history[-1]["heatmap"] for s in seen["on_disk"]] == [e["heatmap"] for e in job.record.history]
 
 
 def test_the_run_file_is_written_at_each_epoch_end_while_the_run_trains(watched_run):
@@ -396,6 +412,9 @@ def test_each_report_from_the_training_process_updates_the_job(tmp_path):
     job.apply(Preparing("decoding", 50, 100))
     assert job.preparing == Preparing("decoding", 50, 100) and job.status == "preparing"
 
+    job.apply(HeatmapPhoto("/data/validation/dogs/dog.1.jpg"))
+    assert job.record.heatmap_photo == "/data/validation/dogs/dog.1.jpg"
+
     job.apply(TrainBegan(batches_per_epoch=3))
     assert job.status == "training" and job.batches_per_epoch == 3 and job.progress == 0.0
 
@@ -405,9 +424,10 @@ def test_each_report_from_the_training_process_updates_the_job(tmp_path):
     assert job.progress == pytest.approx(1 / 6)  # one batch of 2 epochs × 3
 
     first = {"epoch": 1, "accuracy": 0.55, "loss": 0.68, "val_accuracy": 0.6, "val_loss": 0.67}
-    job.apply(EpochEnded(first))
-    job.apply(EpochEnded(first | {"epoch": 2, "val_accuracy": 0.58}))
+    job.apply(EpochEnded(first | {"heatmap": [[0.0, 1.0], [0.5, 0.25]]}))
+    job.apply(EpochEnded(first | {"epoch": 2, "val_accuracy": 0.58, "heatmap": [[1.0, 0.0], [0.5, 0.25]]}))
     assert [entry["epoch"] for entry in job.record.history] == [1, 2]
+    assert job.record.history[-1]["heatmap"] == [[1.0, 0.0], [0.5, 0.25]]  # what the page draws
     assert job.record.validation_accuracy == 0.6 and job.record.best_epoch == 1  # the best epoch, not the last
     assert job.running
 

@@ -26,7 +26,8 @@ from conftest import MOBILENET_WEIGHTS
 import catdog.model
 import catdog.train
 from catdog.config import DOG_THRESHOLD, SCRATCH_MODEL, TrainConfig
-from catdog.data import DatasetError, DecodedPhotos
+from catdog.data import DatasetError, DecodedPhotos, find_dataset
+from catdog.explain import heatmap
 from catdog.model import (
     BACKBONES,
     WeightsUnavailable,
@@ -42,6 +43,8 @@ from catdog.runs import RunRecord, RunRecordError, list_runs, metadata_path, rea
 from catdog.train import (
     augment_batch,
     explain_failure,
+    feature_map,
+    head_heatmap,
     one_cycle_schedule,
     save_model,
     train,
@@ -66,6 +69,7 @@ class Listener:
     def __init__(self, record_path: Path | None = None) -> None:
         self.record_path = record_path
         self.prepared, self.batches_per_epoch, self.batches, self.epochs = [], [], [], []
+        self.heatmap_photos: list[str] = []
         self.on_disk: dict[str, list] = {"prepare": [], "train_begin": [], "epoch_end": []}
 
     def _snapshot(self, when: str) -> None:
@@ -75,6 +79,9 @@ class Listener:
     def on_prepare(self, stage, done, total):
         self.prepared.append((stage, done, total))
         self._snapshot("prepare")
+
+    def on_heatmap_photo(self, path):
+        self.heatmap_photos.append(path)
 
     def on_train_begin(self, batches_per_epoch):
         self.batches_per_epoch.append(batches_per_epoch)
@@ -219,8 +226,24 @@ def test_the_record_of_the_shipped_convnet_written_by_an_earlier_version_loads_w
 
 @pytest.mark.parametrize(
     "damage",
-    [{"test_accuracy": "high"}, {"validation_accuracy": True}, {"config": "small"}, {"config": [32, 8]}],
-    ids=["test-accuracy-a-word", "validation-accuracy-a-bool", "config-a-word", "config-a-list"],
+    [
+        {"test_accuracy": "high"},
+        {"validation_accuracy": True},
+        {"config": "small"},
+        {"config": [32, 8]},
+        {"history": [{"epoch": 1, "val_accuracy": 0.6, "heatmap": [[0.5, 1.0], [0.2]]}]},
+        {"history": [{"epoch": 1, "val_accuracy": 0.6, "heatmap": [[0.5, 2.0]]}]},
+        {"heatmap_photo": ["dog.1.jpg"]},
+    ],
+    ids=[
+        "test-accuracy-a-word",
+        "validation-accuracy-a-bool",
+        "config-a-word",
+        "config-a-list",
+        "heatmap-ragged",
+        "heatmap-over-1",
+        "heatmap-photo-a-list",
+    ],
 )
 def test_a_record_with_values_of_the_wrong_kind_is_unreadable_and_skipped_by_list_runs(tmp_path, damage):
     good = RunRecord("good", TrainConfig(epochs=3), history=[{"epoch": 1, "val_accuracy": 0.6}])
@@ -250,8 +273,12 @@ def test_a_record_survives_the_round_trip_through_its_dict_and_json(tmp_path):
         test_accuracy=0.75,
         seconds=12.5,
         pid=4242,
+        heatmap_photo="/data/cats/validation/dogs/dog.1.jpg",
     )
-    for entry in ({"epoch": 1, "val_accuracy": 0.8, "phase": "head"}, {"epoch": 2, "val_accuracy": 0.9}):
+    for entry in (
+        {"epoch": 1, "val_accuracy": 0.8, "phase": "head", "heatmap": [[0.0, 0.25], [1.0, 0.5]]},
+        {"epoch": 2, "val_accuracy": 0.9},
+    ):
         record.add_epoch(entry)
     assert RunRecord.from_dict(record.to_dict()) == record
     assert RunRecord.from_dict(json.loads(json.dumps(record.to_dict()))) == record
@@ -583,6 +610,64 @@ def test_the_run_record_on_disk_follows_the_run_from_preparing_to_finished(heard
     assert record.status == "finished" and record.pid is None and record.seconds > 0
 
 
+# --- where the model looked, epoch by epoch ------------------------------------------------------
+
+
+def first_validation_dog(dataset: Path) -> Path:
+    return next(path for path, label in find_dataset(dataset).splits["validation"] if label == 1)
+
+
+def feature_map_size(config: TrainConfig) -> tuple[int, int]:
+    """(h, w) of the map that the model's global pooling reads: Grad-CAM's resolution."""
+    return tuple(build_model(config).get_layer("pool").input.shape[1:3])
+
+
+def assert_heatmap(grid, size: tuple[int, int]) -> None:
+    grid = np.array(grid)
+    assert grid.shape == size
+    assert np.isfinite(grid).all() and grid.min() >= 0 and grid.max() <= 1
+
+
+def test_each_epoch_records_where_the_model_looked_in_the_first_validation_dog_photo(heard_run, tiny_dataset):
+    listener, record = heard_run.listener, heard_run.record
+    assert record.heatmap_photo == str(first_validation_dog(tiny_dataset).resolve())
+    assert listener.heatmap_photos == [record.heatmap_photo]  # said once, before the first epoch
+    assert listener.on_disk["train_begin"][0].heatmap_photo == record.heatmap_photo
+    size = feature_map_size(record.config)
+    assert size == (2, 2)  # 32 pixels, halved by the stem and three stages
+    for entry in record.history:
+        assert_heatmap(entry["heatmap"], size)
+    assert [entry["heatmap"] for entry in listener.epochs] == [entry["heatmap"] for entry in record.history]
+
+
+def test_an_epochs_heatmap_is_the_grad_cam_of_the_weights_that_epoch_ended_with(tiny_model, loaded_model):
+    """The tiny model trained one epoch, so the saved weights are the ones its only heatmap was computed from."""
+    _, record = tiny_model
+    (entry,) = record.history
+    pixels = model_input(load_photo(record.heatmap_photo), record.image_size)
+    # Trained in bfloat16 where the CPU computes it, saved in float32: the same map, rounded differently.
+    tolerance = 0.05 if record.precision == "bfloat16" else 0.01
+    assert np.abs(np.array(entry["heatmap"]) - heatmap(loaded_model, pixels)).max() <= tolerance
+
+
+def test_while_the_head_trains_on_cached_features_its_heatmap_is_grad_cam_of_the_whole_model(keras_home, shared_data):
+    """The backbone is frozen then: the photo's feature map, computed once, and the head's weights make the heatmap."""
+    model = build_model(TrainConfig.transfer("mobilenet"))
+    unit = model.get_layer("dog_probability")
+    pixels = model_input(load_photo(first_validation_dog(shared_data)), 224)
+    features = feature_map(model, pixels)
+    assert features.shape == (7, 7, 256)
+    rng = np.random.default_rng(0)
+    seen = []
+    for _ in range(3):  # as the head's weights change from epoch to epoch
+        unit.kernel.assign(rng.normal(size=unit.kernel.shape).astype("float32"))
+        unit.bias.assign(rng.normal(size=unit.bias.shape).astype("float32"))
+        expected = heatmap(model, pixels)
+        assert np.allclose(head_heatmap(features, unit), expected, atol=1e-4)
+        seen.append(expected)
+    assert not np.allclose(seen[0], seen[1])  # Grad-CAM follows the weights as they are now
+
+
 # --- from a pretrained backbone ------------------------------------------------------------------
 
 TRANSFER = dict(epochs=2, fine_tune_epochs=1, limit_per_class=12, batch_size=8)  # one head epoch, one fine-tune
@@ -641,6 +726,13 @@ def test_without_augmentation_the_head_trains_on_features_computed_once(transfer
     assert transfer_run.listener.batches_per_epoch == [3, 3]  # each phase: 24 photos in batches of 8
     epochs = [epoch for epoch, _, _ in transfer_run.listener.batches]
     assert epochs == [1, 1, 1, 2, 2, 2]
+
+
+def test_a_pretrained_run_records_where_it_looked_in_both_phases_at_the_backbones_resolution(transfer_run):
+    record = transfer_run.record
+    assert [entry["phase"] for entry in record.history] == ["head", "fine-tune"]
+    for entry in record.history:
+        assert_heatmap(entry["heatmap"], (7, 7))  # 224 pixels, halved five times by MobileNet
 
 
 def test_a_pretrained_model_takes_raw_224_pixel_photos_and_loads_like_any_other(transfer_run, tiny_dataset):
