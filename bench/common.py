@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
+import signal
 import socket
 import statistics
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -70,3 +74,15 @@ def healthy(url: str) -> bool:
             return response.read().strip() == b"ok"
     except (urllib.error.URLError, OSError):
         return False
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Stop the server, then whatever it started (a training run) in its process group."""
+    server.terminate()
+    try:
+        server.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=10)
+    with contextlib.suppress(ProcessLookupError):  # the group is the server's own (start_new_session)
+        os.killpg(server.pid, signal.SIGKILL)

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import os
 import re
@@ -47,7 +46,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bench.common import REPO, free_port, healthy, launch_chromium, phone_jpeg
+from bench.common import REPO, free_port, healthy, launch_chromium, phone_jpeg, stop_server
 from catdog.config import SHARED_DATASET
 
 VERDICT = re.compile(r"(Dog|Cat) — (over )?\d+% sure|Not sure \(\d+% dog\)")
@@ -188,18 +187,6 @@ def start_server(port: int, models_dir: Path, log_path: Path) -> subprocess.Pope
             raise SystemExit(f"the server did not start:\n{log_path.read_text()[-3000:]}")
         time.sleep(0.5)
     return server
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    """Stop the server, then whatever it started (a training run) in its process group."""
-    server.terminate()
-    try:
-        server.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait(timeout=10)
-    with contextlib.suppress(ProcessLookupError):  # the group is the server's own (start_new_session)
-        os.killpg(server.pid, signal.SIGKILL)
 
 
 async def open_classify(context, url: str) -> tuple[object, float]:

@@ -127,8 +127,8 @@ def predict_command(args: argparse.Namespace) -> int:
 
 
 def explain_command(args: argparse.Namespace) -> int:
-    from catdog.explain import heatmap, heatmap_over_photo, overlay
-    from catdog.photos import PhotoError, load_photo
+    from catdog.explain import heatmap
+    from catdog.photos import PhotoError, heatmap_over_photo, load_photo, overlay
     from catdog.predict import Classifier
 
     try:

@@ -57,27 +57,6 @@ def heatmap(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
     return (cam / top if top > 0 else np.zeros_like(cam)).astype(np.float32)
 
 
-def heatmap_over_photo(photo: Image.Image, heat: np.ndarray, size: int | None = None) -> np.ndarray:
-    """The heatmap stretched over the upright photo: (height, width) float32, or `size` cells on its long side.
-
-    The model saw the photo squashed to a square, so stretching the square grid back to the photo's
-    shape puts each cell over the part of the photo it came from.
-    """
-    width, height = photo.size
-    if size is not None:
-        scale = size / max(width, height)
-        width, height = max(1, round(width * scale)), max(1, round(height * scale))
-    stretched = Image.fromarray(heat.astype(np.float32)).resize((width, height), Image.Resampling.BILINEAR)
-    return np.clip(np.asarray(stretched), 0, 1)
-
-
-def overlay(photo: Image.Image, heat: np.ndarray, opacity: float = 0.45) -> Image.Image:
-    """The photo with the heatmap blended over it: red where the verdict's evidence lies, blue where none does."""
-    colours = _jet(heatmap_over_photo(photo, heat))
-    blended = (1 - opacity) * np.asarray(photo.convert("RGB"), np.float32) + opacity * colours
-    return Image.fromarray(np.clip(blended + 0.5, 0, 255).astype(np.uint8))
-
-
 def conv_layers(model: keras.Model) -> list[str]:
     """The convolutions, first to last; a nested backbone's as "backbone/Conv1"."""
     names = []
@@ -172,9 +151,3 @@ def _call(layer: keras.Layer):
     .output belong to its inner graph.
     """
     return layer._inbound_nodes[0]
-
-
-def _jet(values: np.ndarray) -> np.ndarray:
-    """The "jet" colour map: 0 dark blue, 0.5 green, 1 dark red; (...) in [0, 1] → (..., 3) in [0, 255]."""
-    distance = np.abs(4 * values[..., None] - np.array([3.0, 2.0, 1.0], np.float32))  # from red, green, blue peaks
-    return np.clip(1.5 - distance, 0, 1) * 255

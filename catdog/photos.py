@@ -145,3 +145,30 @@ def enlarge(pixels: np.ndarray, factor: int) -> Image.Image:
     """The model's input blown up with nearest-neighbour sampling, so each pixel shows as a block."""
     height, width = pixels.shape[:2]
     return Image.fromarray(pixels).resize((width * factor, height * factor), Image.Resampling.NEAREST)
+
+
+def heatmap_over_photo(photo: Image.Image, heat: np.ndarray, size: int | None = None) -> np.ndarray:
+    """The heatmap stretched over the upright photo: (height, width) float32, or `size` cells on its long side.
+
+    The model saw the photo squashed to a square, so stretching the square grid back to the photo's
+    shape puts each cell over the part of the photo it came from.
+    """
+    width, height = photo.size
+    if size is not None:
+        scale = size / max(width, height)
+        width, height = max(1, round(width * scale)), max(1, round(height * scale))
+    stretched = Image.fromarray(heat.astype(np.float32)).resize((width, height), Image.Resampling.BILINEAR)
+    return np.clip(np.asarray(stretched), 0, 1)
+
+
+def overlay(photo: Image.Image, heat: np.ndarray, opacity: float = 0.45) -> Image.Image:
+    """The photo with the heatmap blended over it: red where the verdict's evidence lies, blue where none does."""
+    colours = _jet(heatmap_over_photo(photo, heat))
+    blended = (1 - opacity) * np.asarray(photo.convert("RGB"), np.float32) + opacity * colours
+    return Image.fromarray(np.clip(blended + 0.5, 0, 255).astype(np.uint8))
+
+
+def _jet(values: np.ndarray) -> np.ndarray:
+    """The "jet" colour map: 0 dark blue, 0.5 green, 1 dark red; (...) in [0, 1] → (..., 3) in [0, 255]."""
+    distance = np.abs(4 * values[..., None] - np.array([3.0, 2.0, 1.0], np.float32))  # from red, green, blue peaks
+    return np.clip(1.5 - distance, 0, 1) * 255

@@ -11,7 +11,7 @@ from PIL import Image
 from catdog.charts import probability_figure
 from catdog.config import CLASS_NAMES, DATA_DIR, KEPT_BYTES_MAX, KEPT_PHOTOS_MAX, PHOTO_SUFFIXES
 from catdog.data import find_dataset, list_datasets
-from catdog.photos import KeptPhoto, PhotoError, enlarge, jpeg_bytes, load_photo
+from catdog.photos import KeptPhoto, PhotoError, enlarge, jpeg_bytes, load_photo, overlay
 from pages import route_through_app
 from pages.common import current_classifier, model_label, try_load_classifier, usable_models
 
@@ -140,7 +140,7 @@ def classify_kept(classifiers) -> dict[str, list]:
 
 def where_it_looked(classifier, photo: KeptPhoto, prediction) -> bytes:
     """The photo with its Grad-CAM heatmap over it (a JPEG), computed once per model and photo."""
-    from catdog.explain import heatmap, overlay
+    from catdog.explain import heatmap
 
     heatmaps = st.session_state.setdefault(HEATMAPS, {})
     key = (str(classifier.path), photo.id)

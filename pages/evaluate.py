@@ -8,7 +8,7 @@ import streamlit as st
 from catdog.charts import confusion_figure, probability_histogram_figure, roc_figure
 from catdog.config import CLASS_NAMES, DATA_DIR, DOG_THRESHOLD, SPLITS
 from catdog.data import find_dataset, list_datasets
-from catdog.photos import load_photo, model_input
+from catdog.photos import load_photo, model_input, overlay
 from pages import route_through_app
 from pages.common import current_classifier, load_classifier, model_label, try_load_classifier, usable_models
 
@@ -272,11 +272,13 @@ def thumbnail(path: str):
 @st.cache_data(show_spinner="Working out where the model looked…", max_entries=256)
 def where_it_looked(model_path: str, modified: float, photo_path: str):
     """The photo with the model's Grad-CAM heatmap over it: computed for the few photos shown, once each."""
-    from catdog.explain import heatmap, overlay
+    from catdog.explain import heatmap
 
     classifier = load_classifier(model_path, modified)
-    pixels = model_input(load_photo(photo_path), classifier.image_size)  # what the evaluation classified
-    return overlay(thumbnail(photo_path), heatmap(classifier.model, pixels))
+    photo = load_photo(photo_path)  # read once: the model's input and the picture both come from it
+    pixels = model_input(photo, classifier.image_size)  # what the evaluation classified
+    photo.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
+    return overlay(photo, heatmap(classifier.model, pixels))
 
 
 def download_ui(classifiers, evaluations, threshold: float, root: Path, split: str) -> None:

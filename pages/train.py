@@ -33,7 +33,7 @@ from catdog.config import (
 )
 from catdog.data import find_dataset, limit_per_class, list_datasets
 from catdog.jobs import JobBusy, current_job, forget_job, start_job
-from catdog.photos import PhotoError, enlarge, jpeg_bytes, load_photo, model_input
+from catdog.photos import PhotoError, enlarge, jpeg_bytes, load_photo, model_input, overlay
 from catdog.runs import RUNNING, RunRecord, delete_run, list_runs, prune_runs, run_title
 from pages import route_through_app
 from pages.common import MODEL_KEY, unusable_models_ui
@@ -316,8 +316,6 @@ def where_it_looks_ui(record: RunRecord) -> None:
 @st.cache_data(show_spinner=False, max_entries=64)
 def heatmap_jpeg(path: str, image_size: int, heat: list[list[float]]) -> bytes:
     """The photo at path as a model of image_size sees it, enlarged, with the heatmap grid over it (a JPEG)."""
-    from catdog.explain import overlay  # it brings TensorFlow: only once a run has a heatmap to show
-
     photo = enlarge(model_input(load_photo(path), image_size), max(1, HEATMAP_SIDE // image_size))
     return jpeg_bytes(overlay(photo, np.array(heat, np.float32)), quality=90)
 

@@ -324,18 +324,30 @@ def test_use_switches_to_the_classify_page_with_the_new_model(open_app, finished
 
 
 @pytest.fixture
-def running_job(app_dirs, dataset, monkeypatch) -> jobs.TrainingJob:
-    """A run the server reports as training, one batch into 200 epochs; its thread never starts (no CPU spent).
+def current_run(app_dirs, dataset, monkeypatch):
+    """make(config, name): a run the server reports as its current one; its thread never starts (no CPU spent).
 
     Stopping a real run is tested in test_jobs.py; here only the page's side matters.
     """
-    config = TrainConfig(image_size=32, width=8, epochs=200, limit_per_class=12, batch_size=8)
-    job = jobs.TrainingJob(config, dataset, app_dirs.models / "long-run.keras")
+    made = []
+
+    def make(config: TrainConfig, name: str) -> jobs.TrainingJob:
+        made.append(jobs.TrainingJob(config, dataset, app_dirs.models / f"{name}.keras"))
+        monkeypatch.setattr(jobs, "_current", made[-1])
+        return made[-1]
+
+    yield make
+    for job in made:
+        job.record.status = "stopped"  # so that nothing waits for the thread that never ran
+
+
+@pytest.fixture
+def running_job(current_run) -> jobs.TrainingJob:
+    """A run the server reports as training, one batch into 200 epochs."""
+    job = current_run(TrainConfig(image_size=32, width=8, epochs=200, limit_per_class=12, batch_size=8), "long-run")
     job.apply(jobs.TrainBegan(batches_per_epoch=3))
     job.apply(jobs.BatchEnded(1, 1, {"accuracy": 0.5, "loss": 0.69}))
-    monkeypatch.setattr(jobs, "_current", job)
-    yield job
-    job.record.status = "stopped"  # so that nothing waits for the thread that never ran
+    return job
 
 
 def test_a_second_start_while_a_run_trains_is_refused_and_the_page_can_stop_the_first(open_app, app_dirs, running_job):
@@ -398,41 +410,35 @@ def progress_texts(at) -> list[str]:
     return [bar.proto.text for bar in at.get("progress")]
 
 
-def test_the_live_panel_follows_a_pretrained_run_from_preparing_to_fine_tuning(
-    open_app, app_dirs, dataset, monkeypatch
-):
+def test_the_live_panel_follows_a_pretrained_run_from_preparing_to_fine_tuning(open_app, current_run):
     """A pretrained run decodes its photos, computes the backbone's features once, then trains; no thread runs here."""
     config = TrainConfig.transfer("mobilenet", epochs=2, fine_tune_epochs=1, augment=False)
-    job = jobs.TrainingJob(config, dataset, app_dirs.models / "pretrained.keras")
-    monkeypatch.setattr(jobs, "_current", job)
-    try:
-        at = open_app(TRAIN_PAGE)
-        assert not at.exception
-        assert progress_texts(at) == ["Starting the training process…"]
+    job = current_run(config, "pretrained")
+    at = open_app(TRAIN_PAGE)
+    assert not at.exception
+    assert progress_texts(at) == ["Starting the training process…"]
 
-        job.apply(jobs.Preparing("decoding", 50, 100))
-        at.run()
-        assert progress_texts(at) == ["Decoding the photos: 50 of 100…"]
+    job.apply(jobs.Preparing("decoding", 50, 100))
+    at.run()
+    assert progress_texts(at) == ["Decoding the photos: 50 of 100…"]
 
-        job.apply(jobs.Preparing("features", 10, 36))
-        at.run()
-        (text,) = progress_texts(at)
-        assert text.startswith("Computing the backbone's features") and text.endswith(": 10 of 36…")
+    job.apply(jobs.Preparing("features", 10, 36))
+    at.run()
+    (text,) = progress_texts(at)
+    assert text.startswith("Computing the backbone's features") and text.endswith(": 10 of 36…")
 
-        job.apply(jobs.TrainBegan(batches_per_epoch=3))
-        entry = {"accuracy": 0.8, "loss": 0.4, "val_accuracy": 0.85, "val_loss": 0.35}
-        job.apply(jobs.EpochEnded(entry | {"epoch": 1, "phase": "head"}))
-        job.apply(jobs.EpochEnded(entry | {"epoch": 2, "phase": "fine-tune"}))
-        at.run()
-        assert not at.exception
-        assert not [img for image in at.get("image") for img in image.proto.imgs]  # these epochs brought no heatmap
-        live = [chart for chart in at.get("plotly_chart") if "pretrained · validation" in chart_trace_names(chart)]
-        assert len(live) == 2  # accuracy and loss
-        for chart in live:
-            annotations = json.loads(chart.proto.spec)["layout"].get("annotations", [])
-            assert [a["text"] for a in annotations] == ["fine-tuning starts"]
-    finally:
-        job.record.status = "stopped"  # so that nothing waits for the thread that never ran
+    job.apply(jobs.TrainBegan(batches_per_epoch=3))
+    entry = {"accuracy": 0.8, "loss": 0.4, "val_accuracy": 0.85, "val_loss": 0.35}
+    job.apply(jobs.EpochEnded(entry | {"epoch": 1, "phase": "head"}))
+    job.apply(jobs.EpochEnded(entry | {"epoch": 2, "phase": "fine-tune"}))
+    at.run()
+    assert not at.exception
+    assert not [img for image in at.get("image") for img in image.proto.imgs]  # these epochs brought no heatmap
+    live = [chart for chart in at.get("plotly_chart") if "pretrained · validation" in chart_trace_names(chart)]
+    assert len(live) == 2  # accuracy and loss
+    for chart in live:
+        annotations = json.loads(chart.proto.spec)["layout"].get("annotations", [])
+        assert [a["text"] for a in annotations] == ["fine-tuning starts"]
 
 
 # --- where the model looks, epoch by epoch ----------------------------------------------------------
@@ -483,57 +489,49 @@ def hotter(picture: Image.Image, hot: tuple, cold: tuple) -> bool:
 
 
 def test_the_live_panel_shows_where_the_model_looks_in_one_validation_photo_after_each_epoch(
-    open_app, app_dirs, dataset, media, monkeypatch
+    open_app, current_run, dataset, media
 ):
-    job = jobs.TrainingJob(TrainConfig(image_size=32, width=8, epochs=12), dataset, app_dirs.models / "watching.keras")
-    monkeypatch.setattr(jobs, "_current", job)
-    try:
-        job.apply(jobs.TrainBegan(batches_per_epoch=3))
-        job.apply(jobs.HeatmapPhoto(str(dataset / "validation" / "dogs" / "dog.4001.jpg")))
-        at = open_app(TRAIN_PAGE)
-        assert not at.exception
-        assert heatmap_images(at, media) == []  # nothing to show before the first epoch ends
+    job = current_run(TrainConfig(image_size=32, width=8, epochs=12), "watching")
+    job.apply(jobs.TrainBegan(batches_per_epoch=3))
+    job.apply(jobs.HeatmapPhoto(str(dataset / "validation" / "dogs" / "dog.4001.jpg")))
+    at = open_app(TRAIN_PAGE)
+    assert not at.exception
+    assert heatmap_images(at, media) == []  # nothing to show before the first epoch ends
 
-        scores = {"accuracy": 0.6, "loss": 0.6, "val_accuracy": 0.55, "val_loss": 0.65}
-        job.apply(jobs.EpochEnded(scores | {"epoch": 1, "heatmap": [[0.0, 0.0], [0.0, 1.0]]}))  # the bottom right
-        at.run()
-        assert not at.exception
-        ((caption, picture),) = heatmap_images(at, media)
-        assert caption == "Where the model looks after epoch 1"
-        assert picture.size == (224, 224)  # the 32-pixel input the model sees, enlarged seven times
-        assert hotter(picture, BOTTOM_RIGHT, TOP_LEFT)
+    scores = {"accuracy": 0.6, "loss": 0.6, "val_accuracy": 0.55, "val_loss": 0.65}
+    job.apply(jobs.EpochEnded(scores | {"epoch": 1, "heatmap": [[0.0, 0.0], [0.0, 1.0]]}))  # the bottom right
+    at.run()
+    assert not at.exception
+    ((caption, picture),) = heatmap_images(at, media)
+    assert caption == "Where the model looks after epoch 1"
+    assert picture.size == (224, 224)  # the 32-pixel input the model sees, enlarged seven times
+    assert hotter(picture, BOTTOM_RIGHT, TOP_LEFT)
 
-        for epoch in range(2, 13):  # then the model looks at the top left
-            job.apply(jobs.EpochEnded(scores | {"epoch": epoch, "heatmap": [[1.0, 0.0], [0.0, 0.0]]}))
-        at.run()
-        assert not at.exception
-        shown = heatmap_images(at, media)
-        assert [caption for caption, _ in shown] == [
-            "Where the model looks after epoch 12",
-            *(f"epoch {n}" for n in (1, 3, 5, 7, 9, 11)),  # beside it, at most 8 earlier epochs, evenly spaced
-        ]
-        latest, first = shown[0][1], shown[1][1]
-        assert hotter(first, BOTTOM_RIGHT, TOP_LEFT) and hotter(latest, TOP_LEFT, BOTTOM_RIGHT)
-        assert first.size == (112, 112)  # the earlier epochs, small
-    finally:
-        job.record.status = "stopped"  # so that nothing waits for the thread that never ran
+    for epoch in range(2, 13):  # then the model looks at the top left
+        job.apply(jobs.EpochEnded(scores | {"epoch": epoch, "heatmap": [[1.0, 0.0], [0.0, 0.0]]}))
+    at.run()
+    assert not at.exception
+    shown = heatmap_images(at, media)
+    assert [caption for caption, _ in shown] == [
+        "Where the model looks after epoch 12",
+        *(f"epoch {n}" for n in (1, 3, 5, 7, 9, 11)),  # beside it, at most 8 earlier epochs, evenly spaced
+    ]
+    latest, first = shown[0][1], shown[1][1]
+    assert hotter(first, BOTTOM_RIGHT, TOP_LEFT) and hotter(latest, TOP_LEFT, BOTTOM_RIGHT)
+    assert first.size == (112, 112)  # the earlier epochs, small
 
 
 def test_a_watched_photo_gone_from_its_dataset_is_said_so_in_place_of_the_heatmaps(
-    open_app, app_dirs, dataset, media, monkeypatch
+    open_app, current_run, app_dirs, media
 ):
-    job = jobs.TrainingJob(TrainConfig(image_size=32, width=8, epochs=2), dataset, app_dirs.models / "moved.keras")
-    monkeypatch.setattr(jobs, "_current", job)
-    try:
-        job.apply(jobs.TrainBegan(batches_per_epoch=3))
-        job.apply(jobs.HeatmapPhoto(str(app_dirs.data / "gone" / "dog.1.jpg")))
-        job.apply(jobs.EpochEnded({"epoch": 1, "val_accuracy": 0.5, "heatmap": [[1.0, 0.0], [0.0, 0.0]]}))
-        at = open_app(TRAIN_PAGE)
-        assert not at.exception
-        assert heatmap_images(at, media) == []
-        assert any("no longer in its dataset" in caption.value for caption in at.caption)
-    finally:
-        job.record.status = "stopped"
+    job = current_run(TrainConfig(image_size=32, width=8, epochs=2), "moved")
+    job.apply(jobs.TrainBegan(batches_per_epoch=3))
+    job.apply(jobs.HeatmapPhoto(str(app_dirs.data / "gone" / "dog.1.jpg")))
+    job.apply(jobs.EpochEnded({"epoch": 1, "val_accuracy": 0.5, "heatmap": [[1.0, 0.0], [0.0, 0.0]]}))
+    at = open_app(TRAIN_PAGE)
+    assert not at.exception
+    assert heatmap_images(at, media) == []
+    assert any("no longer in its dataset" in caption.value for caption in at.caption)
 
 
 # --- past runs ---------------------------------------------------------------------------------------
@@ -703,34 +701,30 @@ def test_in_password_mode_only_who_unlocked_training_may_delete_runs(
 
 
 def test_the_panel_shows_the_first_batch_coming_and_a_time_left_that_never_grows_while_nothing_happens(
-    open_app, app_dirs, dataset, monkeypatch
+    open_app, current_run, monkeypatch
 ):
     clock = [1000.0]
     monkeypatch.setattr(jobs.time, "monotonic", lambda: clock[0])
-    job = jobs.TrainingJob(TrainConfig(epochs=4), dataset, app_dirs.models / "timed.keras")
-    monkeypatch.setattr(jobs, "_current", job)
-    try:
-        job.apply(jobs.TrainBegan(batches_per_epoch=10))
-        at = open_app(TRAIN_PAGE)
-        assert progress_texts(at) == ["Epoch 1/4 · first batch (TensorFlow builds the model's graph first)…"]
-        job.apply(jobs.BatchEnded(1, 1, {"accuracy": 0.5, "loss": 0.7}))
-        for batch in range(2, 11):
-            clock[0] += 1.0
-            job.apply(jobs.BatchEnded(1, batch, {"accuracy": 0.5, "loss": 0.7}))
-        at.run()
-        assert progress_texts(at) == ["Epoch 1/4 · batch 10/10"]  # no estimate before a validation pass
-        clock[0] += 6.0  # a validation pass
-        job.apply(jobs.BatchEnded(2, 1, {"accuracy": 0.5, "loss": 0.7}))
-        # 10 batches in 15 s, validation included: 29 batches to go take about 43.5 s.
-        assert job.seconds_left == pytest.approx(43.5)
-        at.run()
-        assert progress_texts(at) == ["Epoch 2/4 · batch 1/10 · about 44 s left"]
-        seen = []
-        for _ in range(10):  # the next validation, or a slow batch: nothing reported for 10 s
-            clock[0] += 1.0
-            seen.append(job.seconds_left)
-        assert seen == sorted(seen, reverse=True) and seen[-1] == pytest.approx(33.5)
-        job.stop()
-        assert job.seconds_left is None
-    finally:
-        job.record.status = "stopped"  # so that nothing waits for the thread that never ran
+    job = current_run(TrainConfig(epochs=4), "timed")
+    job.apply(jobs.TrainBegan(batches_per_epoch=10))
+    at = open_app(TRAIN_PAGE)
+    assert progress_texts(at) == ["Epoch 1/4 · first batch (TensorFlow builds the model's graph first)…"]
+    job.apply(jobs.BatchEnded(1, 1, {"accuracy": 0.5, "loss": 0.7}))
+    for batch in range(2, 11):
+        clock[0] += 1.0
+        job.apply(jobs.BatchEnded(1, batch, {"accuracy": 0.5, "loss": 0.7}))
+    at.run()
+    assert progress_texts(at) == ["Epoch 1/4 · batch 10/10"]  # no estimate before a validation pass
+    clock[0] += 6.0  # a validation pass
+    job.apply(jobs.BatchEnded(2, 1, {"accuracy": 0.5, "loss": 0.7}))
+    # 10 batches in 15 s, validation included: 29 batches to go take about 43.5 s.
+    assert job.seconds_left == pytest.approx(43.5)
+    at.run()
+    assert progress_texts(at) == ["Epoch 2/4 · batch 1/10 · about 44 s left"]
+    seen = []
+    for _ in range(10):  # the next validation, or a slow batch: nothing reported for 10 s
+        clock[0] += 1.0
+        seen.append(job.seconds_left)
+    assert seen == sorted(seen, reverse=True) and seen[-1] == pytest.approx(33.5)
+    job.stop()
+    assert job.seconds_left is None

@@ -26,7 +26,7 @@ import pytest
 from conftest import PAGE_TIMEOUT_MS
 from PIL import Image, ImageOps
 
-from bench.common import free_port, healthy
+from bench.common import free_port, healthy, stop_server
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -66,7 +66,9 @@ def running_app(data_dir: Path, models_dir: Path, log_path: Path) -> Iterator[st
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     command += ["--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     with open(log_path, "wb") as log:
-        server = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+        server = subprocess.Popen(  # its own process group, with any training run it starts
+            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
     try:
         deadline = time.monotonic() + SERVER_START_S
         while not healthy(url):
@@ -79,12 +81,7 @@ def running_app(data_dir: Path, models_dir: Path, log_path: Path) -> Iterator[st
         yield url
     finally:
         SERVERS.pop(url, None)
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+        stop_server(server)
 
 
 @pytest.fixture(scope="module")

@@ -20,10 +20,8 @@ from catdog.explain import (
     conv_layers,
     feature_map_layer,
     heatmap,
-    heatmap_over_photo,
-    overlay,
 )
-from catdog.photos import load_photo, model_input
+from catdog.photos import heatmap_over_photo, load_photo, model_input, overlay
 from catdog.predict import Classifier
 
 REPO = Path(__file__).resolve().parents[1]
