@@ -1,16 +1,24 @@
-"""catdog's web app: `streamlit run app.py`. Builds the navigation and the sidebar model picker."""
+"""catdog's web app: `streamlit run app.py`. Builds the navigation, the sidebar's language and model pickers
+and its presentation switch."""
 
 import streamlit as st
 
-from pages.common import model_picker_ui
+from pages import keep_tensorflow_kernels
+from pages.common import choose_language, choose_presentation, language_ui, model_picker_ui, presentation_ui, t
 
-st.set_page_config(page_title="catdog: cat or dog?", page_icon="🐾", layout="wide")
+keep_tensorflow_kernels()
+choose_language()  # first: the page titles below are in the visitor's language
+choose_presentation()
+st.set_page_config(page_title=t("app.tab_title"), page_icon="🐾", layout="wide")
 page = st.navigation(
-    [
-        st.Page("pages/classify.py", title="Classify", icon="🔍", default=True),
-        st.Page("pages/evaluate.py", title="Evaluate", icon="📊"),
-        st.Page("pages/train.py", title="Train", icon="📈"),
+    [  # each page's URL comes from its file name (/classify, /evaluate, /train) in every language
+        st.Page("pages/classify.py", title=t("app.classify"), icon="🔍", default=True),
+        st.Page("pages/evaluate.py", title=t("app.evaluate"), icon="📊"),
+        st.Page("pages/train.py", title=t("app.train"), icon="📈"),
+        st.Page("pages/lesson.py", title=t("app.lesson"), icon="🎓"),
     ]
 )
+language_ui()
+presentation_ui()
 model_picker_ui()
 page.run()

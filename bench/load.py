@@ -166,8 +166,8 @@ def percentile(values: list[float], q: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-def start_server(port: int, models_dir: Path, log_path: Path) -> subprocess.Popen:
-    """`streamlit run app.py` in its own process group, answering its health check."""
+def start_server(port: int, models_dir: Path, log_path: Path, repo: Path = REPO) -> subprocess.Popen:
+    """`streamlit run app.py` of repo (this one, or another commit's worktree) in its own process group."""
     env = {
         **os.environ,
         "CATDOG_DATA_DIR": str(SHARED_DATASET.parent),
@@ -178,7 +178,7 @@ def start_server(port: int, models_dir: Path, log_path: Path) -> subprocess.Pope
     command += ["--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
     with open(log_path, "wb") as log:
         server = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=repo, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
     deadline = time.monotonic() + SERVER_START_S
     while not healthy(f"http://127.0.0.1:{port}"):

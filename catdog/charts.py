@@ -2,32 +2,95 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import plotly.graph_objects as go
 
-from catdog.config import CLASS_NAMES, DOG_THRESHOLD, UNSURE_BAND
+from catdog.config import CLASS_NAMES, DOG_THRESHOLD
+from catdog.i18n import DEFAULT_LANGUAGE, translate
 
 CAT_COLOUR, DOG_COLOUR, UNSURE_COLOUR = "#1c7ed6", "#e8590c", "#868e96"
 LOSER_COLOUR, TEXT_COLOUR = "#ced4da", "#1a1a1a"  # the class not chosen; text readable on a projector
 RUN_COLOURS = ("#e8590c", "#1c7ed6", "#2b8a3e", "#ae3ec9", "#f08c00", "#495057")
 
 
-def probability_figure(dog_probability: float) -> go.Figure:
+@dataclass(frozen=True)
+class ChartStyle:
+    """How thick a chart's lines are and how large its type: sizes in pixels."""
+
+    line_width: float  # the curves that matter: validation, ROC
+    thin_line_width: float  # training curves (dotted), the threshold and other guide lines
+    marker_size: float  # a validation curve's epochs, the ROC's point at the threshold
+    font_size: int  # axis titles, legends, notes on the chart
+    tick_size: int  # the numbers and class names along the axes
+    label_size: int  # the probability bar's percentages and class names, the matrix's cells
+    title_size: int
+    grid_width: float
+    grid_colour: str
+    height_scale: float  # times each chart's own height
+
+
+NORMAL = ChartStyle(
+    line_width=3,
+    thin_line_width=2,
+    marker_size=7,
+    font_size=13,
+    tick_size=14,
+    label_size=20,
+    title_size=17,
+    grid_width=1,
+    grid_colour="#e9ecef",
+    height_scale=1,
+)
+# Presentation mode: read from the back of a room, off a projector that washes out thin, pale lines.
+PRESENT = ChartStyle(
+    line_width=7,
+    thin_line_width=4,
+    marker_size=14,
+    font_size=22,
+    tick_size=22,
+    label_size=32,
+    title_size=28,
+    grid_width=2,
+    grid_colour="#adb5bd",
+    height_scale=1.4,
+)
+
+
+def chart_style(present: bool) -> ChartStyle:
+    return PRESENT if present else NORMAL
+
+
+def _styled(figure: go.Figure, style: ChartStyle, height: int) -> go.Figure:
+    """Type, gridlines and height in `style`: what every chart shares."""
+    figure.update_xaxes(tickfont_size=style.tick_size, gridwidth=style.grid_width, gridcolor=style.grid_colour)
+    figure.update_yaxes(tickfont_size=style.tick_size, gridwidth=style.grid_width, gridcolor=style.grid_colour)
+    figure.update_layout(
+        height=round(height * style.height_scale),
+        font={"size": style.font_size, "color": TEXT_COLOUR},
+        legend_font_size=style.font_size,  # Streamlit's theme sets its own, smaller
+        title_font_size=style.title_size,
+    )
+    return figure
+
+
+def probability_figure(dog_probability: float, lang: str = DEFAULT_LANGUAGE, present: bool = False) -> go.Figure:
     """Two bars, cat and dog, each as long as its probability, so every verdict has a visible bar.
 
     The percentages sit in the right margin, past the axis, where neither a bar nor the dashed
     50% line can cut through them; type is large and dark enough for a projector.
     """
-    from catdog.predict import percent  # one rounding rule for the chart, the verdict and the table
+    from catdog.predict import is_unsure, percent  # one rounding rule for the chart, the verdict and the table
 
-    low, high = UNSURE_BAND
-    unsure = low < dog_probability < high
+    style = chart_style(present)
+    unsure = is_unsure(dog_probability)
     said_dog = dog_probability >= DOG_THRESHOLD
     colours = [
         UNSURE_COLOUR if unsure else (CAT_COLOUR if not said_dog else LOSER_COLOUR),
         UNSURE_COLOUR if unsure else (DOG_COLOUR if said_dog else LOSER_COLOUR),
     ]
     values = [1 - dog_probability, dog_probability]
-    rows = ["cat", "dog"]
+    rows = [translate(f"chart.{name}", lang) for name in CLASS_NAMES]
     figure = go.Figure(go.Bar(x=values, y=rows, orientation="h", marker_color=colours, hoverinfo="skip"))
     for row, value in zip(rows, values):
         figure.add_annotation(
@@ -36,46 +99,57 @@ def probability_figure(dog_probability: float) -> go.Figure:
             xanchor="left",
             xshift=10,
             y=row,
-            text=f"<b>{percent(value)}</b>",
+            text=f"<b>{percent(value, lang)}</b>",
             showarrow=False,
-            font={"size": 20, "color": TEXT_COLOUR},
+            font={"size": style.label_size, "color": TEXT_COLOUR},
         )
-    figure.add_vline(x=DOG_THRESHOLD, line_dash="dash", line_width=2, line_color=TEXT_COLOUR)
-    figure.update_xaxes(
-        range=[0, 1], tickformat=".0%", tickvals=[0, 0.5, 1], tickfont={"size": 14, "color": TEXT_COLOUR}
-    )
-    figure.update_yaxes(autorange="reversed", tickfont={"size": 20, "color": TEXT_COLOUR})
-    figure.update_layout(height=140, margin={"l": 10, "r": 105, "t": 10, "b": 30}, showlegend=False, bargap=0.25)
+    figure.add_vline(x=DOG_THRESHOLD, line_dash="dash", line_width=style.thin_line_width, line_color=TEXT_COLOUR)
+    _styled(figure, style, height=140)
+    figure.update_xaxes(range=[0, 1], tickformat=".0%", tickvals=[0, 0.5, 1])
+    figure.update_yaxes(autorange="reversed", tickfont_size=style.label_size)
+    right = round(105 * style.label_size / NORMAL.label_size)  # room for "over 99%" in the percentages' type
+    figure.update_layout(margin={"l": 10, "r": right, "t": 10, "b": 30}, showlegend=False, bargap=0.25)
     return figure
 
 
-def training_figure(histories: dict[str, list[dict]], metric: str, batch_points: list[dict] | None = None) -> go.Figure:
+def training_figure(
+    histories: dict[str, list[dict]],
+    metric: str,
+    batch_points: list[dict] | None = None,
+    lang: str = DEFAULT_LANGUAGE,
+    present: bool = False,
+    colours: list[str] | None = None,
+) -> go.Figure:
     """Training (dotted) and validation (solid) curves of `metric` ("accuracy" or "loss") per run.
 
     `histories` maps a run's name to its run record's history (one entry per epoch, with
     <metric> and val_<metric>). `batch_points` (a fractional "epoch" and <metric> per batch) draw
     the first run's training curve batch by batch while it trains. A pretrained run's switch
-    from training the head to fine-tuning is marked.
+    from training the head to fine-tuning is marked. `colours`, one per run, keeps a run's colour
+    from chart to chart (RUN_COLOURS in turn without it).
     """
+    style = chart_style(present)
+    palette = colours or RUN_COLOURS
     figure = go.Figure()
     lowest = 0.4  # accuracy axis: from 40% (or lower, if a run went there) to 100%
     for i, (name, history) in enumerate(histories.items()):
-        colour = RUN_COLOURS[i % len(RUN_COLOURS)]
+        colour = palette[i % len(palette)]
         train_points = (batch_points if i == 0 and batch_points else None) or history
         figure.add_scatter(
             x=[r["epoch"] for r in train_points if metric in r],
             y=[r[metric] for r in train_points if metric in r],
-            name=f"{name} · training",
+            name=translate("chart.training_curve", lang, run=name),
             mode="lines",
-            line={"color": colour, "dash": "dot", "width": 2},
+            line={"color": colour, "dash": "dot", "width": style.thin_line_width},
         )
         epochs = [r for r in history if f"val_{metric}" in r]
         figure.add_scatter(
             x=[r["epoch"] for r in epochs],
             y=[r[f"val_{metric}"] for r in epochs],
-            name=f"{name} · validation",
+            name=translate("chart.validation_curve", lang, run=name),
             mode="lines+markers",
-            line={"color": colour, "width": 3},
+            line={"color": colour, "width": style.line_width},
+            marker={"size": style.marker_size},
         )
         lowest = min([lowest] + [y for trace in figure.data[-2:] for y in trace.y])
         fine_tuned = [r["epoch"] for r in history if r.get("phase") == "fine-tune"]
@@ -83,44 +157,53 @@ def training_figure(histories: dict[str, list[dict]], metric: str, batch_points:
             figure.add_vline(
                 x=fine_tuned[0] - 1,
                 line_dash="dash",
+                line_width=style.thin_line_width,
                 line_color=colour,
-                annotation_text="fine-tuning starts",
+                annotation_text=translate("chart.fine_tuning_starts", lang),
                 annotation_position="top left",
             )
-    figure.update_xaxes(title_text="epoch", rangemode="tozero")
+    figure.update_xaxes(title_text=translate("chart.epoch", lang), rangemode="tozero")
     figure.update_yaxes(
-        title_text=metric,
+        title_text=translate(f"chart.{metric}", lang),
         **({"range": [lowest - 0.02, 1.01], "tickformat": ".0%"} if metric == "accuracy" else {"rangemode": "tozero"}),
     )
+    _styled(figure, style, height=360)
     figure.update_layout(
-        height=360,
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        title=metric.capitalize(),
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2},
+        margin={"l": 10, "r": 10, "t": round(40 * style.title_size / NORMAL.title_size), "b": 10},
+        title=translate(f"chart.{metric}_title", lang),
+        # At the figure's foot, not a fraction of the plot below it: a legend of many runs, stacked in a narrow
+        # column, would otherwise rise into the axis title.
+        legend={"orientation": "h", "yanchor": "bottom", "y": 0, "yref": "container"},
     )
     return figure
 
 
-def confusion_figure(counts: list[list[int]], picked: tuple[int, int] | None = None) -> go.Figure:
+def confusion_figure(
+    counts: list[list[int]], picked: tuple[int, int] | None = None, lang: str = DEFAULT_LANGUAGE, present: bool = False
+) -> go.Figure:
     """The confusion matrix as a heatmap: rows the true class, columns the answer, each cell's count and row share.
 
     Colour is the share of the row, so a class with fewer photos reads the same; `picked`
     (true label, said label) outlines the cell whose photos are shown.
     """
+    style = chart_style(present)
     totals = [max(1, sum(row)) for row in counts]
     shares = [[count / total for count in row] for row, total in zip(counts, totals)]
     text = [
-        [f"<b>{count}</b><br>{share:.0%} of {name}s" for count, share in zip(row, share_row)]
+        [
+            translate(f"chart.share_of_{name}s", lang, count=count, share=f"{share:.0%}")
+            for count, share in zip(row, share_row)
+        ]
         for row, share_row, name in zip(counts, shares, CLASS_NAMES)
     ]
     figure = go.Figure(
         go.Heatmap(
             z=shares,
-            x=[f"said {name}" for name in CLASS_NAMES],
-            y=[f"true {name}" for name in CLASS_NAMES],
+            x=[translate(f"chart.said_{name}", lang) for name in CLASS_NAMES],
+            y=[translate(f"chart.true_{name}", lang) for name in CLASS_NAMES],
             text=text,
             texttemplate="%{text}",
-            textfont={"size": 16},
+            textfont={"size": round(style.label_size * 0.8)},
             colorscale=[[0, "#f1f3f5"], [1, "#2b8a3e"]],
             zmin=0,
             zmax=1,
@@ -136,48 +219,69 @@ def confusion_figure(counts: list[list[int]], picked: tuple[int, int] | None = N
             x1=said_label + 0.5,
             y0=true_label - 0.5,
             y1=true_label + 0.5,
-            line={"color": TEXT_COLOUR, "width": 4},
+            line={"color": TEXT_COLOUR, "width": 2 * style.thin_line_width},
         )
-    figure.update_yaxes(autorange="reversed", tickfont={"size": 14})
-    figure.update_xaxes(side="top", tickfont={"size": 14})
-    figure.update_layout(height=260, margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    _styled(figure, style, height=260)
+    figure.update_yaxes(autorange="reversed")
+    figure.update_xaxes(side="top")
+    figure.update_layout(margin={"l": 10, "r": 10, "t": round(40 * style.tick_size / NORMAL.tick_size), "b": 10})
     return figure
 
 
-def probability_histogram_figure(cats: list[float], dogs: list[float], threshold: float = DOG_THRESHOLD) -> go.Figure:
+def probability_histogram_figure(
+    cats: list[float],
+    dogs: list[float],
+    threshold: float = DOG_THRESHOLD,
+    lang: str = DEFAULT_LANGUAGE,
+    present: bool = False,
+) -> go.Figure:
     """How many true cats and true dogs got each dog probability, with the threshold marked.
 
     A log scale: with a good model nearly every photo sits at 0% or 100%, and the few in
     between, the ones that matter, would otherwise be too short to see.
     """
+    style = chart_style(present)
     figure = go.Figure()
-    for name, values, colour in (("true cats", cats, CAT_COLOUR), ("true dogs", dogs, DOG_COLOUR)):
+    for key, values, colour in (("chart.true_cats", cats, CAT_COLOUR), ("chart.true_dogs", dogs, DOG_COLOUR)):
+        name = translate(key, lang)
         figure.add_histogram(
             x=values,
             name=name,
             marker_color=colour,
             opacity=0.65,
             xbins={"start": 0, "end": 1.0001, "size": 0.05},
-            hovertemplate=f"{name}: %{{y}} photos at %{{x}}<extra></extra>",
+            hovertemplate=translate("chart.histogram_hover", lang, name=name) + "<extra></extra>",
         )
-    figure.add_vline(x=threshold, line_dash="dash", line_width=2, line_color=TEXT_COLOUR)
-    figure.update_xaxes(range=[0, 1], tickformat=".0%", title_text="dog probability")
-    figure.update_yaxes(type="log", dtick=1, title_text="photos (log scale)")  # ticks at 1, 10, 100
+    figure.add_vline(x=threshold, line_dash="dash", line_width=style.thin_line_width, line_color=TEXT_COLOUR)
+    _styled(figure, style, height=280)
+    figure.update_xaxes(range=[0, 1], tickformat=".0%", title_text=translate("chart.dog_probability", lang))
+    figure.update_yaxes(
+        type="log", dtick=1, title_text=translate("chart.photos_log_scale", lang)
+    )  # ticks at 1, 10, 100
     figure.update_layout(
         barmode="overlay",
-        height=280,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1},
     )
     return figure
 
 
-def roc_figure(curves: dict[str, tuple[list[float], list[float]]], marks: dict[str, tuple[float, float]]) -> go.Figure:
+def roc_figure(
+    curves: dict[str, tuple[list[float], list[float]]],
+    marks: dict[str, tuple[float, float]],
+    lang: str = DEFAULT_LANGUAGE,
+    present: bool = False,
+) -> go.Figure:
     """ROC curves, one per model name: (false positive rates, true positive rates), each with its
     point at the current threshold (`marks`), and the diagonal a coin toss would draw."""
+    style = chart_style(present)
     figure = go.Figure()
     figure.add_scatter(
-        x=[0, 1], y=[0, 1], mode="lines", name="a coin toss", line={"color": UNSURE_COLOUR, "dash": "dot"}
+        x=[0, 1],
+        y=[0, 1],
+        mode="lines",
+        name=translate("chart.coin_toss", lang),
+        line={"color": UNSURE_COLOUR, "dash": "dot", "width": style.thin_line_width},
     )
     colours = {name: RUN_COLOURS[i % len(RUN_COLOURS)] for i, name in enumerate(curves)}
     for name, (false_positive_rates, true_positive_rates) in curves.items():
@@ -186,23 +290,27 @@ def roc_figure(curves: dict[str, tuple[list[float], list[float]]], marks: dict[s
             y=true_positive_rates,
             mode="lines",
             name=name,
-            line={"color": colours[name], "width": 3},
+            line={"color": colours[name], "width": style.line_width},
         )
     for i, (name, (x, y)) in enumerate(marks.items()):  # after the curves: drawn over them, last in the legend
         figure.add_scatter(
             x=[x],
             y=[y],
             mode="markers",
-            marker={"color": colours[name], "size": 13, "line": {"color": TEXT_COLOUR, "width": 2}},
-            name="at the threshold",
+            marker={
+                "color": colours[name],
+                "size": 2 * style.marker_size,
+                "line": {"color": TEXT_COLOUR, "width": style.thin_line_width},
+            },
+            name=translate("chart.at_the_threshold", lang),
             showlegend=i == 0,
-            hovertemplate=f"{name}: %{{x:.1%}} of cats and %{{y:.1%}} of dogs said dog<extra></extra>",
+            hovertemplate=translate("chart.roc_hover", lang, name=name) + "<extra></extra>",
         )
-    figure.update_xaxes(range=[-0.01, 1.01], tickformat=".0%", title_text="cats said dog (false positive rate)")
-    figure.update_yaxes(range=[-0.01, 1.01], tickformat=".0%", title_text="dogs said dog (true positive rate)")
+    _styled(figure, style, height=380)
+    figure.update_xaxes(range=[-0.01, 1.01], tickformat=".0%", title_text=translate("chart.false_positive_rate", lang))
+    figure.update_yaxes(range=[-0.01, 1.01], tickformat=".0%", title_text=translate("chart.true_positive_rate", lang))
     figure.update_layout(
-        height=380,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        margin={"l": 10, "r": 10, "t": 2 * style.marker_size, "b": 10},  # the mark at 100% is not cut
         legend={"orientation": "h", "yanchor": "top", "y": -0.2},
     )
     return figure

@@ -1,4 +1,8 @@
-"""Command line: `python -m catdog predict|explain|train|evaluate|download|import ...` (--help for the options)."""
+"""Command line: `python -m catdog predict|explain|train|evaluate|export|download|import ...` (--help for options).
+
+Lines for people speak --lang (default: the terminal's LANG), from catdog/locales/; --json output and --help
+stay English: a program reads the first, and argparse's own words in the second have no catalogue.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,17 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from catdog.config import BUNDLED_MODEL, PRETRAINED_BACKBONES, PRETRAINED_IMAGE_SIZE, TrainConfig
+from catdog.config import (
+    BUNDLED_MODEL,
+    EXPORT_FORMATS,
+    EXPORT_QUANTIZATIONS,
+    NEITHER_FLAG_RATE,
+    NEITHER_SUFFIX,
+    PRETRAINED_BACKBONES,
+    PRETRAINED_IMAGE_SIZE,
+    TrainConfig,
+)
+from catdog.i18n import LANGUAGES, language_from_environment, translate
 
 # explain --json: the heatmap's cells on the photo's long side; enough to see where, few enough to read.
 JSON_HEATMAP_CELLS = 32
@@ -27,23 +41,34 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "import":
         return import_command(args)
     if not Path(args.model).is_file():
-        print(f"error: no model at {args.model}", file=sys.stderr)
+        print(translate("cli.no_model", args.lang, model=args.model), file=sys.stderr)
         return 2
     if args.command == "explain":
         return explain_command(args)
+    if args.command == "export":
+        return export_command(args)
+    if args.command == "calibrate-neither":
+        return calibrate_neither_command(args)
     return predict_command(args) if args.command == "predict" else evaluate_command(args)
 
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m catdog", description="Cat or dog? A small convnet.")
+    lang_help = "the language of lines for people (default: from LANG; --json stays English)"
+    root.add_argument("--lang", choices=list(LANGUAGES), default=language_from_environment(), help=lang_help)
+    # Also after the command (`predict --lang zh PHOTO`); SUPPRESS keeps the root's value when it is not given there.
+    language = argparse.ArgumentParser(add_help=False)
+    language.add_argument("--lang", choices=list(LANGUAGES), default=argparse.SUPPRESS, help=lang_help)
     commands = root.add_subparsers(dest="command", required=True)
 
-    predict = commands.add_parser("predict", help="classify photos")
+    predict = commands.add_parser("predict", help="classify photos", parents=[language])
     predict.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
     predict.add_argument("--model", type=Path, default=BUNDLED_MODEL)
     predict.add_argument("--json", action="store_true", help="one JSON object per line")
 
-    explain = commands.add_parser("explain", help="show where in each photo the model found its verdict (Grad-CAM)")
+    explain = commands.add_parser(
+        "explain", help="show where in each photo the model found its verdict (Grad-CAM)", parents=[language]
+    )
     explain.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
     explain.add_argument("--model", type=Path, default=BUNDLED_MODEL)
     explain.add_argument(
@@ -60,7 +85,9 @@ def parser() -> argparse.ArgumentParser:
         f"from top to bottom laid over the upright photo, {JSON_HEATMAP_CELLS} cells on its long side",
     )
 
-    train = commands.add_parser("train", help="train a model, from scratch or from a pretrained backbone")
+    train = commands.add_parser(
+        "train", help="train a model, from scratch or from a pretrained backbone", parents=[language]
+    )
     train.add_argument(
         "--data", type=Path, required=True, help="folder with train/ and validation/ (or Kaggle's cat.N.jpg)"
     )
@@ -82,18 +109,60 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--precision", choices=["auto", "float32", "bfloat16"])
     train.add_argument("--seed", type=int)
 
-    evaluate = commands.add_parser("evaluate", help="score a labelled folder (DIR/cats, DIR/dogs)")
+    evaluate = commands.add_parser("evaluate", help="score a labelled folder (DIR/cats, DIR/dogs)", parents=[language])
     evaluate.add_argument("--data", type=Path, required=True)
     evaluate.add_argument("--model", type=Path, default=BUNDLED_MODEL)
     evaluate.add_argument("--json", action="store_true")
 
+    export = commands.add_parser(
+        "export",
+        help="save a model for use outside the app: .keras, or TensorFlow Lite (float or int8)",
+        parents=[language],
+    )
+    export.add_argument("--model", type=Path, default=BUNDLED_MODEL)
+    export.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    export.add_argument(
+        "--quantize",
+        choices=EXPORT_QUANTIZATIONS,
+        default="float",
+        help="tflite: int8 computes in 8-bit integers, a quarter of the size (default: float, as the app computes)",
+    )
+    export.add_argument("--out", type=Path, required=True, help="the file to write: NAME.keras or NAME.tflite")
+    export.add_argument(
+        "--data",
+        type=Path,
+        metavar="DIR",
+        help="int8: a dataset whose training photos calibrate it (default: the one the model was trained on)",
+    )
+
+    neither = commands.add_parser(
+        "calibrate-neither",
+        help="teach a pretrained model to say when a photo is neither a cat nor a dog (saved beside it)",
+        parents=[language],
+    )
+    neither.add_argument("--model", type=Path, default=BUNDLED_MODEL, help="a pretrained model (.keras)")
+    neither.add_argument("--data", type=Path, required=True, metavar="DIR", help="a dataset: train/ and validation/")
+    neither.add_argument("--out", type=Path, help=f"where it goes (default: beside the model, NAME{NEITHER_SUFFIX})")
+    neither.add_argument(
+        "--flag-rate", type=float, default=NEITHER_FLAG_RATE, help="the share of validation photos it may flag"
+    )
+
     data_help = "the data folder to put it in (default: CATDOG_DATA_DIR, or data/)"
-    download = commands.add_parser("download", help="download cats_and_dogs_filtered.zip, TensorFlow's 3,000 photos")
+    download = commands.add_parser(
+        "download", help="download cats_and_dogs_filtered.zip, TensorFlow's 3,000 photos", parents=[language]
+    )
     download.add_argument("--url", help="a mirror of the ZIP (default: the one TensorFlow's tutorials download)")
     download.add_argument("--sha256", type=_sha256, metavar="HEX", help="the ZIP's expected SHA-256, for a mirror")
     download.add_argument("--data", type=Path, metavar="DIR", help=data_help)
+    download.add_argument(
+        "--weights",
+        action="store_true",
+        help="instead, fetch the pretrained backbones' ImageNet weights (10.5 MB) into Keras's cache (KERAS_HOME)",
+    )
 
-    import_ = commands.add_parser("import", help="bring in your own folder or ZIP of cat and dog photos")
+    import_ = commands.add_parser(
+        "import", help="bring in your own folder or ZIP of cat and dog photos", parents=[language]
+    )
     import_.add_argument(
         "path",
         type=Path,
@@ -116,14 +185,54 @@ def predict_command(args: argparse.Namespace) -> int:
             prediction = classifier.classify(path)
         except PhotoError as error:
             failed = True
-            print(json.dumps({"path": str(path), "error": str(error)}) if args.json else f"{path}: error: {error}")
+            print(
+                json.dumps({"path": str(path), "error": str(error)}) if args.json else _photo_error(path, error, args)
+            )
             continue
         probability, label = prediction.dog_probability, prediction.label
         if args.json:
-            print(json.dumps({"path": str(path), "dog_probability": round(probability, 4), "label": label}))
+            record = {"path": str(path), "dog_probability": round(probability, 4), "label": label}
+            if prediction.neither_distance is not None:  # a .tflite file has no detector
+                record["neither"] = prediction.neither
+            print(json.dumps(record))
         else:
-            print(f"{path}: {label}, {probability:.1%} dog")
+            line = "cli.prediction_neither" if prediction.neither else "cli.prediction"
+            print(translate(line, args.lang, **_verdict(path, label, probability, args.lang)))
     return 1 if failed else 0
+
+
+def calibrate_neither_command(args: argparse.Namespace) -> int:
+    """Fit a pretrained model's "neither" detector on data/train, set its threshold on data/validation, save it."""
+    from catdog.neither import calibrate, detector_path
+
+    for split in ("train", "validation"):
+        if not (args.data / split).is_dir():
+            print(translate("cli.not_a_folder", args.lang, folder=args.data / split), file=sys.stderr)
+            return 2
+    try:
+        detector = calibrate(args.model, args.data, args.flag_rate)
+    except ValueError:  # a model without a pretrained backbone
+        print(translate("cli.neither_needs_backbone", args.lang, model=args.model), file=sys.stderr)
+        return 2
+    out = args.out or detector_path(args.model)
+    detector.save(out)
+    print(
+        translate(
+            "cli.neither_saved",
+            args.lang,
+            out=out,
+            photos=len(detector.bank),
+            threshold=f"{detector.threshold:.4f}",
+            percent=f"{detector.flag_rate:.1%}",
+        )
+    )
+    if (args.data / "test").is_dir():
+        from catdog.data import labelled_photos
+
+        paths = [path for path, _ in labelled_photos(args.data / "test")]
+        flagged = float((detector.score(paths) > detector.threshold).mean())
+        print(translate("cli.neither_test", args.lang, percent=f"{flagged:.1%}", photos=len(paths)))
+    return 0
 
 
 def explain_command(args: argparse.Namespace) -> int:
@@ -131,10 +240,13 @@ def explain_command(args: argparse.Namespace) -> int:
     from catdog.photos import PhotoError, heatmap_over_photo, load_photo, overlay
     from catdog.predict import Classifier
 
+    if args.model.suffix.lower() == ".tflite":
+        print(translate("cli.explain_tflite", args.lang), file=sys.stderr)
+        return 2
     try:
         args.out.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        print(f"error: cannot make the folder {args.out} ({error.strerror})", file=sys.stderr)
+        print(translate("cli.cannot_make_folder", args.lang, folder=args.out, reason=error.strerror), file=sys.stderr)
         return 2
     classifier = Classifier.load(args.model)
     failed, written = False, set()
@@ -143,7 +255,9 @@ def explain_command(args: argparse.Namespace) -> int:
             photo = load_photo(path)
         except PhotoError as error:
             failed = True
-            print(json.dumps({"path": str(path), "error": str(error)}) if args.json else f"{path}: error: {error}")
+            print(
+                json.dumps({"path": str(path), "error": str(error)}) if args.json else _photo_error(path, error, args)
+            )
             continue
         prediction = classifier.classify_photo(photo)  # the heatmap is of exactly what the model classified
         heat = heatmap(classifier.model, prediction.pixels)
@@ -156,8 +270,18 @@ def explain_command(args: argparse.Namespace) -> int:
             record = {"path": str(path), "dog_probability": round(probability, 4), "label": label, "heatmap": rows}
             print(json.dumps(record))
         else:
-            print(f"{path}: {label}, {probability:.1%} dog; heatmap in {image}")
+            print(translate("cli.explained", args.lang, image=image, **_verdict(path, label, probability, args.lang)))
     return 1 if failed else 0
+
+
+def _photo_error(path: Path, error, args: argparse.Namespace) -> str:
+    """A photo that could not be read, in --lang (a catdog.photos.PhotoError)."""
+    return translate("cli.photo_error", args.lang, path=path, reason=error.message(args.lang))
+
+
+def _verdict(path: Path, label: str, probability: float, lang: str) -> dict:
+    """The fields of a verdict line: the class in `lang`, and the dog probability to a tenth of a percent."""
+    return {"path": path, "label": translate(f"class.{label}", lang), "percent": f"{probability:.1%}"}
 
 
 def _heatmap_name(photo: Path, written: set[str]) -> str:
@@ -181,29 +305,22 @@ def train_command(args: argparse.Namespace, command: str) -> int:
     config = replace(config, **{name: getattr(args, name) for name in options if getattr(args, name) is not None})
     if config.pretrained and config.image_size != PRETRAINED_IMAGE_SIZE:
         side = PRETRAINED_IMAGE_SIZE
-        print(
-            f"error: a pretrained backbone takes {side} × {side} photos, not --image-size {config.image_size}",
-            file=sys.stderr,
-        )
+        print(translate("cli.pretrained_size", args.lang, side=side, size=config.image_size), file=sys.stderr)
         return 2
     if config.fine_tune_epochs > config.epochs:
-        print(
-            f"error: --fine-tune-epochs {config.fine_tune_epochs} is more than --epochs {config.epochs}",
-            file=sys.stderr,
-        )
+        too_long = {"fine_tune": config.fine_tune_epochs, "epochs": config.epochs}
+        print(translate("cli.fine_tune_too_long", args.lang, **too_long), file=sys.stderr)
         return 2
     try:
         record = train(config, args.data, args.out, verbose=1, command=command)
     except (DatasetError, WeightsUnavailable) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(translate("cli.error", args.lang, reason=error.message(args.lang)), file=sys.stderr)
         return 2
-    for path, reason in record.unreadable:
-        print(f"skipped {path}: {reason}")
-    print(
-        f"best validation accuracy {record.validation_accuracy} at epoch {record.best_epoch}, "
-        f"test accuracy {record.test_accuracy}, {record.seconds:.0f} s"
-    )
-    print(f"saved {args.out} and {Path(args.out).with_suffix('.json')}")
+    for path, reason in record.unreadable:  # the reason as the training process kept it: English
+        print(translate("cli.skipped", args.lang, path=path, reason=reason))
+    scores = {"validation": record.validation_accuracy, "epoch": record.best_epoch, "test": record.test_accuracy}
+    print(translate("cli.trained", args.lang, seconds=f"{record.seconds:.0f}", **scores))
+    print(translate("cli.saved_model", args.lang, model=args.out, record=Path(args.out).with_suffix(".json")))
     return 0
 
 
@@ -213,17 +330,53 @@ def evaluate_command(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     report = evaluate_folder(args.model, args.data)
     if report["n"] == 0:
-        print(f"error: no readable photos in {args.data}/cats or {args.data}/dogs", file=sys.stderr)
+        print(translate("cli.no_readable_photos", args.lang, folder=args.data), file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(report))
         return 0
     (cc, cd), (dc, dd) = report["confusion"]
-    print(f"accuracy {report['accuracy']:.4f} on {report['n']} photos ({time.perf_counter() - started:.1f} s)")
-    print(f"{'':>10}{'said cat':>10}{'said dog':>10}\n{'cats':>10}{cc:>10}{cd:>10}\n{'dogs':>10}{dc:>10}{dd:>10}")
-    print(f"unreadable: {len(report['unreadable'])}")
+    seconds = f"{time.perf_counter() - started:.1f}"
+    print(translate("cli.accuracy", args.lang, accuracy=f"{report['accuracy']:.4f}", n=report["n"], seconds=seconds))
+    said_cat, said_dog, cats, dogs = (
+        translate(f"cli.{key}", args.lang) for key in ("said_cat", "said_dog", "cats", "dogs")
+    )
+    print(f"{'':>10}{said_cat:>10}{said_dog:>10}\n{cats:>10}{cc:>10}{cd:>10}\n{dogs:>10}{dc:>10}{dd:>10}")
+    print(translate("cli.unreadable", args.lang, count=len(report["unreadable"])))
     for path in report["unreadable"]:
         print(f"  {path}")
+    return 0
+
+
+def export_command(args: argparse.Namespace) -> int:
+    from catdog.export import ExportError, export_keras, export_tflite, training_photos
+
+    suffix = f".{args.format}"
+    if args.out.suffix.lower() != suffix:
+        print(f"error: --format {args.format} writes a {suffix} file, not {args.out.name}", file=sys.stderr)
+        return 2
+    if args.quantize != "float" and args.format != "tflite":
+        print(
+            f"error: --quantize {args.quantize} is for --format tflite; a .keras file is the model as it is",
+            file=sys.stderr,
+        )
+        return 2
+    started = time.perf_counter()
+    try:
+        if args.format == "keras":
+            export_keras(args.model, args.out)
+        else:
+            photos = training_photos(args.data) if args.data and args.quantize == "int8" else None
+            export_tflite(args.model, args.out, args.quantize, photos)
+    except ExportError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: cannot write {args.out} ({error.strerror})", file=sys.stderr)
+        return 2
+    size = args.out.stat().st_size / 1e6
+    print(f"saved {args.out} ({size:.1f} MB, {time.perf_counter() - started:.0f} s)")
+    print(f"try it: python -m catdog predict --model {args.out} PHOTO")
     return 0
 
 
@@ -231,65 +384,94 @@ def download_command(args: argparse.Namespace) -> int:
     from catdog import download
     from catdog.data import find_dataset
 
+    if args.weights:
+        return download_weights_command(args)
     url = args.url or download.TUTORIAL_URL
-    print(f"downloading {url}")
-    bar = _ProgressBar("MB", scale=1e6)
+    print(translate("cli.downloading", args.lang, url=url))
+    bar = _ProgressBar(translate("cli.megabytes", args.lang), args.lang, scale=1e6)
     try:
         folder = download.download_dataset(url, args.data, sha256=args.sha256, progress=bar)
     except download.FetchError as error:
-        return _fetch_failed(bar, str(error))
+        return _fetch_failed(bar, error.message(args.lang), args.lang)
     except KeyboardInterrupt:
-        return _fetch_failed(bar, "interrupted, nothing was kept", code=130)
+        return _fetch_failed(bar, translate("cli.interrupted", args.lang), args.lang, code=130)
     bar.close()
-    print(f"saved {folder}")
-    _print_counts(find_dataset(folder).counts())
+    print(translate("cli.saved", args.lang, folder=folder))
+    _print_counts(find_dataset(folder).counts(), args.lang)
+    return 0
+
+
+def download_weights_command(args: argparse.Namespace) -> int:
+    """Each backbone's ImageNet weights into Keras's cache, where a pretrained run then finds them offline."""
+    from catdog.model import BACKBONES, WeightsUnavailable, load_backbone, weights_cache_dir, weights_cached
+
+    weights_cache_dir().mkdir(parents=True, exist_ok=True)  # else Keras, finding no writable KERAS_HOME, uses /tmp
+    for name, title in PRETRAINED_BACKBONES.items():
+        file = weights_cache_dir() / BACKBONES[name].weights_file
+        if not weights_cached(name):
+            print(translate("cli.downloading_weights", args.lang, backbone=title))
+            try:
+                load_backbone(name)  # what a pretrained run does: keras.applications downloads into its cache
+            except WeightsUnavailable as error:
+                print(translate("cli.error", args.lang, reason=error.message(args.lang)), file=sys.stderr)
+                return 1
+        print(translate("cli.weights_in_cache", args.lang, backbone=title, file=file))
     return 0
 
 
 def import_command(args: argparse.Namespace) -> int:
     from catdog.download import FetchError, import_dataset
 
-    bar = _ProgressBar("files checked")
+    bar = _ProgressBar(translate("cli.files_checked", args.lang), args.lang)
     try:
         report = import_dataset(args.path, args.name, args.data, progress=bar)
     except FetchError as error:
-        return _fetch_failed(bar, str(error))
+        return _fetch_failed(bar, error.message(args.lang), args.lang)
     except KeyboardInterrupt:
-        return _fetch_failed(bar, "interrupted, nothing was kept", code=130)
+        return _fetch_failed(bar, translate("cli.interrupted", args.lang), args.lang, code=130)
     bar.close()
     total = sum(sum(classes.values()) for classes in report.counts.values())
-    print(f"imported {total} photos from {args.path} ({report.layout}) into {report.dataset}")
-    _print_counts(report.counts)
+    imported = {"total": total, "source": args.path, "layout": report.layout, "dataset": report.dataset}
+    print(translate("cli.imported", args.lang, **imported))  # the layout and skipped reasons: English for now
+    _print_counts(report.counts, args.lang)
     if report.skipped:
-        print(f"skipped {len(report.skipped)} file{'' if len(report.skipped) == 1 else 's'}:")
+        count = len(report.skipped)
+        print(
+            translate("cli.skipped_one", args.lang)
+            if count == 1
+            else translate("cli.skipped_many", args.lang, count=count)
+        )
         for skipped in report.skipped:
             print(f"  {skipped.path}: {skipped.reason}")
     return 0
 
 
-def _fetch_failed(bar: _ProgressBar, message: str, code: int = 1) -> int:
+def _fetch_failed(bar: _ProgressBar, message: str, lang: str, code: int = 1) -> int:
     bar.close()
-    print(f"error: {message}", file=sys.stderr)
+    print(translate("cli.error", lang, reason=message), file=sys.stderr)
     return code
 
 
-def _print_counts(counts: dict[str, dict[str, int]]) -> None:
+def _print_counts(counts: dict[str, dict[str, int]], lang: str) -> None:
     for split, classes in counts.items():
-        print(f"  {split}: {classes.get('cat', 0)} cats, {classes.get('dog', 0)} dogs")
+        count = {"cats": classes.get("cat", 0), "dogs": classes.get("dog", 0)}
+        print(translate("cli.counts", lang, split=translate(f"split.{split}", lang), **count))
 
 
 class _ProgressBar:
     """A one-line bar on stderr for a progress(done, total) callback, redrawn only when its percentage changes."""
 
-    def __init__(self, unit: str, scale: float = 1, width: int = 30) -> None:
-        self.unit, self.scale, self.width = unit, scale, width  # scale 1e6 shows bytes as MB
+    def __init__(self, unit: str, lang: str, scale: float = 1, width: int = 30) -> None:
+        self.unit, self.lang, self.scale, self.width = unit, lang, scale, width  # scale 1e6 shows bytes as MB
         self.shown: object = None  # what the drawn line shows: its percentage, or its text when total is unknown
 
     def __call__(self, done: int, total: int | None) -> None:
         if total:
             filled, percent = self.width * done // total, 100 * done // total
             text = f"[{'#' * filled}{'.' * (self.width - filled)}] {percent:3d}%  "
-            text += f"{self._amount(done)} of {self._amount(total)} {self.unit}"
+            text += translate(
+                "cli.amount_of", self.lang, done=self._amount(done), total=self._amount(total), unit=self.unit
+            )
             key: object = percent
         else:
             text = key = f"{self._amount(done)} {self.unit}"

@@ -30,6 +30,12 @@ SHARED_WEIGHTS = PROJECT_DIR.parent / "shared" / "weights"
 PRETRAINED_BACKBONES = {"mobilenet_v2": "MobileNetV2 1.0", "mobilenet": "MobileNet v1 0.25"}
 # Their input side: the released weights exist at several sizes, and 224 is the one shipped beside the project.
 PRETRAINED_IMAGE_SIZE = 224
+# What a model can be exported as (catdog/export.py): its .keras file, or TensorFlow Lite computing in
+# float32 (as the app does) or in int8. Training photos that calibrate int8, half of each class: TFLite's
+# guide asks for 100 to 500, and each one runs through the float model once during the conversion.
+EXPORT_FORMATS = ("keras", "tflite")
+EXPORT_QUANTIZATIONS = ("float", "int8")
+CALIBRATION_PHOTOS = 200
 
 # A dog probability at or above this is a dog; below it, a cat.
 DOG_THRESHOLD = 0.5
@@ -133,3 +139,24 @@ class TrainConfig:
             if not isinstance(value, kind) or (isinstance(value, bool) and kinds[key] is not bool):
                 raise ValueError(f"{key} is {value!r}, not {kinds[key]}")
         return cls(**kept)
+
+
+# "Neither a cat nor a dog" (catdog/neither.py): the share of real pet photos (the validation split's)
+# that the check may wrongly flag; it sets the distance threshold, saved beside the model in
+# NAME.neither.npz. At 1%, 1.8% of the 500 test photos were flagged and every drawn non-pet image.
+NEITHER_FLAG_RATE = 0.01
+# A photo's distance is its mean cosine distance to this many most similar training photos.
+NEITHER_NEIGHBOURS = 10
+NEITHER_SUFFIX = ".neither.npz"
+
+# The lesson (catdog/lesson.py, issue #13): three runs on the same 100 photos per class in one class.
+LESSON_MINUTES = 45
+# Talking outside the runs: an introduction (5 min), each step's notes before and after it (3 × 5),
+# and the wrap-up with the three runs on one chart and a class photo's heatmaps (10). Runs get the rest.
+LESSON_TALK_MINUTES = 30
+# The pretrained step fits a new head on backbone features computed once, a fraction of a second an
+# epoch, so its epochs cost nothing; validation passed 95% at epoch 3 and settled at 97.7% by epoch 7
+# (python -m bench.lesson_time). No fine-tuning: it would send every photo through the backbone again
+# each epoch, for a class that has already seen the point.
+LESSON_TRANSFER_EPOCHS = 10
+LESSON_FINE_TUNE_EPOCHS = 0

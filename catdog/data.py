@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from catdog.config import CLASS_FOLDERS, CLASS_NAMES, PHOTO_SUFFIXES, SPLITS
+from catdog.i18n import TranslatedError
 from catdog.photos import PhotoError, load_photo, model_input
 
 # Kaggle's "Dogs vs. Cats" names photos cat.123.jpg / dog.45.jpg in one folder.
@@ -35,7 +36,7 @@ class Dataset:
         }
 
 
-class DatasetError(ValueError):
+class DatasetError(TranslatedError, ValueError):
     """A folder that is not a usable dataset; the message says what is missing."""
 
 
@@ -43,7 +44,7 @@ def find_dataset(root: str | Path) -> Dataset:
     """Read a dataset folder: train/ and validation/ (and maybe test/) with cats/ and dogs/, or Kaggle's flat layout."""
     root = Path(root)
     if not root.is_dir():
-        raise DatasetError(f"{root} is not a folder")
+        raise DatasetError("dataset_error.not_a_folder", folder=str(root))
     if (root / "train").is_dir() and any((root / "train" / c).is_dir() for c in CLASS_FOLDERS):
         splits = {s: labelled_photos(root / s) for s in SPLITS if (root / s).is_dir()}
         return Dataset(root, "folders", splits)
@@ -51,7 +52,7 @@ def find_dataset(root: str | Path) -> Dataset:
     named = [p for p in _photos_in(flat) if KAGGLE_NAME.match(p.name)]
     if named:
         return Dataset(root, "kaggle", split_labelled([(p, kaggle_label(p.name)) for p in named]))
-    raise DatasetError(f"{root} has neither train/cats + train/dogs folders nor photos named cat.N.jpg / dog.N.jpg")
+    raise DatasetError("dataset_error.no_layout", folder=str(root))
 
 
 def labelled_photos(folder: str | Path) -> list[tuple[Path, int]]:

@@ -35,6 +35,7 @@ from pathlib import Path, PurePosixPath
 from catdog import config
 from catdog.config import CLASS_FOLDERS, CLASS_NAMES, PHOTO_SUFFIXES, SPLITS
 from catdog.data import KAGGLE_NAME, find_dataset, kaggle_label, split_labelled
+from catdog.i18n import Message, TranslatedError
 from catdog.photos import PhotoError, load_photo
 
 # The 2,000 training and 1,000 validation photos of TensorFlow's image-classification tutorials ("Transfer
@@ -55,7 +56,7 @@ IGNORED_FOLDERS = ("__MACOSX",)  # the resource forks macOS adds to the ZIPs it 
 Progress = Callable[[int, int | None], None]  # progress(done, total); total is None when unknown
 
 
-class FetchError(Exception):
+class FetchError(TranslatedError):
     """A dataset that could not be downloaded, unpacked or imported; the message says what failed and what to do."""
 
 
@@ -96,7 +97,7 @@ def download_dataset(
         size = TUTORIAL_SIZE
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https"):
-        raise FetchError(f"{url} is not a web address: it must start with http:// or https://")
+        raise FetchError("fetch.not_web_address", url=url)
     file_name = PurePosixPath(urllib.parse.unquote(parts.path)).name or "dataset.zip"
     data_dir = _data_dir(data_dir)
     target = _new_dataset_folder(data_dir, Path(file_name).stem)
@@ -107,7 +108,7 @@ def download_dataset(
         layout = _find_layout(staging / "unzipped", file_name)
         splits = {split for _, split, _ in layout.files}
         if not {"train", "validation"} <= splits:
-            raise FetchError(f"{file_name} from {url} has no train/ and validation/ folders of cats and dogs")
+            raise FetchError("fetch.no_splits", file=file_name, url=url)
         built = staging / "dataset"
         _fill(built, [(path, split, label) for path, split, label in layout.files if _is_photo_name(path)], move=True)
         _move_into_place(built, target)
@@ -137,13 +138,15 @@ def import_dataset(
             root, owned = staging / "unzipped", True
             unzip_safely(source, root)
         else:
-            raise FetchError(f"{source} does not exist")
+            raise FetchError("fetch.source_missing", source=str(source))
         layout = _find_layout(root, source.name)
         reasons = _check_photos([path for path, _, _ in layout.files], progress)
         readable = [(path, split, label) for path, split, label in layout.files if reasons[path] is None]
         for label, class_name in enumerate(CLASS_NAMES):
             if not any(item_label == label for _, _, item_label in readable):
-                raise FetchError(f"{source} has no readable {class_name} photos ({layout.description})")
+                raise FetchError(
+                    "fetch.no_readable", layout.description, source=str(source), animal=Message(f"class.{class_name}")
+                )
         if all(split is None for _, split, _ in readable):
             cut = split_labelled([(path, label) for path, _, label in readable])
             readable = [(path, split, label) for split, items in cut.items() for path, label in items]
@@ -177,12 +180,9 @@ def unzip_safely(archive: str | Path, target: str | Path) -> None:
                 shutil.rmtree(target, ignore_errors=True)
                 raise
     except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-        raise FetchError(f"{archive.name} is not a ZIP archive, or it is damaged ({error})") from None
+        raise FetchError("fetch.not_zip", str(error), archive=archive.name) from None
     except NotImplementedError as error:
-        raise FetchError(
-            f"{archive.name} uses a compression Python cannot unpack ({error}): unpack it with your system's tool "
-            "and import the folder"
-        ) from None
+        raise FetchError("fetch.compression", str(error), archive=archive.name) from None
 
 
 def _extract(zipped: zipfile.ZipFile, entries: list[tuple[zipfile.ZipInfo, tuple[str, ...]]], target: Path) -> None:
@@ -193,7 +193,7 @@ def _extract(zipped: zipfile.ZipFile, entries: list[tuple[zipfile.ZipInfo, tuple
             continue
         destination.parent.mkdir(parents=True, exist_ok=True)
         if destination.exists():
-            raise FetchError(f"{Path(zipped.filename).name} was refused: it holds {info.filename!r} twice")
+            raise FetchError("fetch.twice", archive=Path(zipped.filename).name, entry=repr(info.filename))
         # "xb": a file is only ever created, never written over or through something already there.
         with zipped.open(info) as member, open(destination, "xb") as out:
             shutil.copyfileobj(member, out, CHUNK_BYTES)
@@ -206,16 +206,16 @@ def _safe_entries(zipped: zipfile.ZipFile, archive_name: str) -> list[tuple[zipf
     for info in zipped.infolist():
         name = info.filename.replace("\\", "/")  # some Windows tools write backslashes
         parts = PurePosixPath(name).parts
-        refused = f"{archive_name} was refused: its entry {info.filename!r}"
+        entry = {"archive": archive_name, "entry": repr(info.filename)}
         if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
-            raise FetchError(f"{refused} would land outside the folder it is unpacked into")
+            raise FetchError("fetch.outside", **entry)
         kind = stat.S_IFMT(info.external_attr >> 16)  # Unix file type; 0 from tools that do not record one
         if kind == stat.S_IFLNK:
-            raise FetchError(f"{refused} is a symbolic link")
+            raise FetchError("fetch.link", **entry)
         if kind not in (0, stat.S_IFREG, stat.S_IFDIR):
-            raise FetchError(f"{refused} is not a plain file or folder")
+            raise FetchError("fetch.special", **entry)
         if info.flag_bits & 0x1:
-            raise FetchError(f"{refused} is encrypted")
+            raise FetchError("fetch.encrypted", **entry)
         if not parts:
             continue
         if not info.is_dir():
@@ -223,13 +223,13 @@ def _safe_entries(zipped: zipfile.ZipFile, archive_name: str) -> list[tuple[zipf
             declared += info.file_size
         entries.append((info, parts))
     if files > MAX_UNZIPPED_FILES:
-        raise FetchError(f"{archive_name} was refused: it holds {files:,} files, more than {MAX_UNZIPPED_FILES:,}")
+        raise FetchError(
+            "fetch.too_many_files", archive=archive_name, files=f"{files:,}", most=f"{MAX_UNZIPPED_FILES:,}"
+        )
     # zipfile stops reading an entry at its declared size (then fails its CRC check), so the declared sizes bound
     # what unpacking writes: an archive that lies about them is refused as damaged.
     if declared > MAX_UNZIPPED_BYTES:
-        raise FetchError(
-            f"{archive_name} was refused: it unpacks to {_mb(declared)}, more than {_mb(MAX_UNZIPPED_BYTES)}"
-        )
+        raise FetchError("fetch.too_big", archive=archive_name, size=_mb(declared), most=_mb(MAX_UNZIPPED_BYTES))
     return entries
 
 
@@ -238,22 +238,20 @@ def _download(
 ) -> None:
     """Stream url into destination + ".part", check its length, size and hash, and only then rename it."""
     host = urllib.parse.urlsplit(url).netloc
-    by_hand = f"download {url} by hand and run `python -m catdog import {destination.name}`"
+    by_hand = {"url": url, "file": destination.name}  # what to download by hand and import, should this fail
     try:
         response = urllib.request.urlopen(url, timeout=timeout)
     except urllib.error.HTTPError as error:
-        raise FetchError(f"{url} answered {error.code} {error.reason}: check the address, or {by_hand}") from None
+        raise FetchError("fetch.http", str(error.reason), code=error.code, **by_hand) from None
     except (OSError, http.client.HTTPException) as error:  # refused, no such host, timed out
-        reason = _reason(getattr(error, "reason", error))
-        raise FetchError(f"could not reach {host} ({reason}): check the internet connection, or {by_hand}") from None
+        raise FetchError("fetch.unreachable", _reason(getattr(error, "reason", error)), host=host, **by_hand) from None
     part = destination.with_name(destination.name + ".part")
     with response:
         length = response.headers.get("Content-Length", "")
         total = int(length) if length.isdigit() else None
         if size is not None and total is not None and total != size:
             raise FetchError(
-                f"{url} offers {total:,} bytes, but {destination.name} is published as {size:,}: "
-                f"the file has changed or the address is wrong, so nothing was downloaded"
+                "fetch.size_changed", url=url, offered=f"{total:,}", file=destination.name, size=f"{size:,}"
             )
         _check_free_space(destination.parent, total or 0)
         hasher = hashlib.sha256()
@@ -265,9 +263,7 @@ def _download(
                 try:
                     chunk = response.read(CHUNK_BYTES)
                 except (OSError, http.client.HTTPException) as error:
-                    raise FetchError(
-                        f"the download from {host} broke off after {_mb(done)} ({_reason(error)}): try again"
-                    ) from None
+                    raise FetchError("fetch.broke_off", _reason(error), host=host, done=_mb(done)) from None
                 if not chunk:
                     break
                 out.write(chunk)
@@ -276,13 +272,11 @@ def _download(
                 if progress:
                     progress(done, total)
     if total is not None and done != total:
-        raise FetchError(f"the download from {host} broke off after {done:,} of {total:,} bytes: try again")
+        raise FetchError("fetch.cut_short", host=host, done=f"{done:,}", total=f"{total:,}")
     if size is not None and done != size:
-        raise FetchError(f"{destination.name} came as {done:,} bytes, not its published {size:,}: nothing was kept")
+        raise FetchError("fetch.wrong_size", file=destination.name, done=f"{done:,}", size=f"{size:,}")
     if sha256 is not None and hasher.hexdigest() != sha256.lower():
-        raise FetchError(
-            f"{destination.name} has sha256 {hasher.hexdigest()}, not the expected {sha256.lower()}: nothing was kept"
-        )
+        raise FetchError("fetch.wrong_hash", file=destination.name, actual=hasher.hexdigest(), expected=sha256.lower())
     part.rename(destination)
 
 
@@ -306,10 +300,7 @@ def _find_layout(root: Path, source_name: str) -> _Layout:
         if len(children) != 1:
             break
         folder = children[0]
-    raise FetchError(
-        f"{source_name} holds neither train/cats + train/dogs folders, Cat/ + Dog/ folders, "
-        "nor photos named cat.N.jpg / dog.N.jpg"
-    )
+    raise FetchError("fetch.no_layout", source=source_name)
 
 
 def _layout_at(folder: Path) -> _Layout | None:
@@ -388,16 +379,16 @@ def _data_dir(data_dir: str | Path | None) -> Path:
 def _new_dataset_folder(data_dir: Path, name: str) -> Path:
     """data_dir/name, after checking name is one plain folder name and nothing is there yet."""
     if not name or name in (".", "..") or name.startswith(".") or "/" in name or "\\" in name:
-        raise FetchError(f"{name!r} cannot name a dataset: use a plain folder name such as my_pets")
+        raise FetchError("fetch.bad_name", name=repr(name))
     target = data_dir / name
     if target.exists():
-        raise FetchError(f"{target} already exists: choose another name, or delete it first")
+        raise FetchError("fetch.exists", target=str(target))
     return target
 
 
 def _move_into_place(built: Path, target: Path) -> None:
     if target.exists():  # made meanwhile, by another download or import
-        raise FetchError(f"{target} already exists: choose another name, or delete it first")
+        raise FetchError("fetch.exists", target=str(target))
     built.rename(target)
 
 
@@ -419,14 +410,16 @@ def _staging(data_dir: Path, purpose: str) -> Iterator[Path]:
 
 def _file_error(error: OSError) -> FetchError:
     if error.errno == errno.ENOSPC:
-        return FetchError(f"the disk is full ({error.filename}): free some space and try again")
-    return FetchError(f"could not read or write {error.filename or 'a file'} ({error.strerror or error})")
+        return FetchError("fetch.disk_full", file=str(error.filename))
+    if error.filename:
+        return FetchError("fetch.file_error", error.strerror or str(error), file=str(error.filename))
+    return FetchError("fetch.io_error", error.strerror or str(error))
 
 
 def _check_free_space(folder: Path, needed: int) -> None:
     free = shutil.disk_usage(folder).free
     if needed > free:
-        raise FetchError(f"not enough free space in {folder}: {_mb(needed)} are needed and {_mb(free)} are free")
+        raise FetchError("fetch.no_space", folder=str(folder), needed=_mb(needed), free=_mb(free))
 
 
 def _folders_in(folder: Path) -> list[Path]:

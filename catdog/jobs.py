@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from catdog.config import TrainConfig
+from catdog.i18n import Message, TranslatedError
 from catdog.runs import RunRecord, remove_leftovers
 
 LOCK_NAME = ".training.lock"  # in the models folder, held by the training process while it runs
@@ -77,10 +78,10 @@ class Finished:
 
 @dataclass
 class Failed:
-    message: str  # one sentence for a person
+    message: Message  # one sentence for a person, in the language of whoever reads it
 
 
-class JobBusy(RuntimeError):
+class JobBusy(TranslatedError, RuntimeError):
     """Refusal to start a second job while one runs; the message names the running job."""
 
 
@@ -190,7 +191,7 @@ class TrainingJob:
         elif isinstance(message, Finished):
             self.record = message.record
         elif isinstance(message, Failed):
-            self.record.status, self.record.error = "failed", message.message
+            self.record.fail(message.message)
         else:
             raise TypeError(f"unknown report from the training process: {message!r}")
 
@@ -226,7 +227,7 @@ class TrainingJob:
                     if not process.is_alive():
                         self.apply(Failed(_vanished(process.exitcode)))
         except Exception as error:  # noqa: BLE001 -- the job ends with a message; the server carries on
-            self.apply(Failed(f"Training failed: {type(error).__name__}: {error}"))
+            self.apply(Failed(Message("run_failed.crash", {"error": f"{type(error).__name__}: {error}"})))
         finally:
             self.finished = time.time()
             if process.is_alive():  # only when this thread failed: the child would train on unwatched
@@ -292,9 +293,7 @@ def _train_and_report(
     _end_with_parent()
     lock = _hold_lock(out_path.parent)
     if lock is None:
-        reports.put(
-            Failed(f"Another training process is already running in this models folder ({_holder(out_path.parent)}).")
-        )
+        reports.put(Failed(Message("run_failed.busy", {"pid": _holder(out_path.parent)})))
         return
     try:
         record = train(
@@ -335,7 +334,7 @@ def _hold_lock(models_dir: Path) -> int | None:
 
 
 def _holder(models_dir: Path) -> str | None:
-    """'process 1234' when a training process holds models_dir's lock, else None."""
+    """The process id ('1234') of the training process that holds models_dir's lock, else None."""
     lock = models_dir / LOCK_NAME
     if not lock.is_file():
         return None
@@ -343,17 +342,16 @@ def _holder(models_dir: Path) -> str | None:
         try:
             fcntl.flock(file, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return f"process {file.read().decode(errors='replace').strip() or '?'}"
+            return file.read().decode(errors="replace").strip() or "?"
     return None
 
 
-def _vanished(exit_code: int | None) -> str:
+def _vanished(exit_code: int | None) -> Message:
     """What is known about a training process that ended without a word."""
     if exit_code is not None and exit_code < 0:
-        name = signal.Signals(-exit_code).name
-        cause = " (the system's out-of-memory killer sends this)" if exit_code == -signal.SIGKILL else ""
-        return f"The training process was killed by {name}{cause}."
-    return f"The training process ended unexpectedly (exit code {exit_code})."
+        killed = "run_failed.killed_oom" if exit_code == -signal.SIGKILL else "run_failed.killed"
+        return Message(killed, {"signal": signal.Signals(-exit_code).name})
+    return Message("run_failed.ended", {"code": exit_code})
 
 
 def start_job(
@@ -368,10 +366,10 @@ def start_job(
     global _current
     with _lock:
         if _current is not None and _current.running:
-            raise JobBusy(f"“{_current.name}” is still training ({_current.progress:.0%} done); stop it or wait.")
+            raise JobBusy("busy.training", title=_current.title, progress=f"{_current.progress:.0%}")
         holder = _holder(Path(models_dir))
         if holder:
-            raise JobBusy(f"another training process ({holder}) is still running in this models folder; wait for it.")
+            raise JobBusy("busy.other_process", pid=holder)
         remove_leftovers(models_dir)  # no run is going: what a killed save left behind is garbage
         out_path = Path(models_dir) / f"{safe_name(name, models_dir)}.keras"
         _current = TrainingJob(config, data_dir, out_path, owner, title)

@@ -17,6 +17,7 @@ import numpy as np
 from keras import layers
 
 from catdog.config import PRETRAINED_BACKBONES, PRETRAINED_IMAGE_SIZE, TrainConfig
+from catdog.i18n import DEFAULT_LANGUAGE, TranslatedError, translate
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ BACKBONES = {
 }
 
 
-class WeightsUnavailable(RuntimeError):
+class WeightsUnavailable(TranslatedError, RuntimeError):
     """The ImageNet weights are neither in Keras's cache nor downloadable; the message says what to do."""
 
 
@@ -106,8 +107,10 @@ def load_backbone(name: str, size: int = PRETRAINED_IMAGE_SIZE) -> keras.Model:
         if "URL fetch failure" not in str(error) and not isinstance(error, OSError):
             raise
         raise WeightsUnavailable(
-            f"the ImageNet weights of {PRETRAINED_BACKBONES[name]} could not be downloaded: put {spec.weights_file} "
-            f"into {weights_cache_dir()} (or connect to the internet once) and try again"
+            "weights.unavailable",
+            backbone=PRETRAINED_BACKBONES[name],
+            file=spec.weights_file,
+            folder=str(weights_cache_dir()),
         ) from None
     return backbone
 
@@ -160,7 +163,11 @@ class UnusableModel:
     """A file among the models that cannot classify photos, and why, in one short sentence for a person."""
 
     path: Path
-    reason: str  # never names a folder: visitors see it
+    why: str  # the catalogue key of the sentence (catdog.i18n): visitors read it in their language
+
+    def reason(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """Why, in words; it never names a folder: visitors see it."""
+        return translate(self.why, lang)
 
 
 def check_model(path: str | Path) -> UnusableModel | None:
@@ -169,24 +176,25 @@ def check_model(path: str | Path) -> UnusableModel | None:
     It loads the model (a second or two for the bundled one): callers check each version of a file once.
     """
     path = Path(path)
-    reason = _why_unusable(path)
-    return None if reason is None else UnusableModel(path, reason)
+    why = _why_unusable(path)
+    return None if why is None else UnusableModel(path, why)
 
 
 def _why_unusable(path: Path) -> str | None:
+    """The catalogue key saying why the file cannot be used, or None when it can."""
     if path.is_dir():
-        return "a folder, not a model file"
+        return "unusable.folder"
     try:
         with path.open("rb") as file:
             start = file.read(4)
     except FileNotFoundError:
-        return "the file is gone"
+        return "unusable.gone"
     except OSError:
-        return "the server cannot read this file"
+        return "unusable.unreadable"
     if not start:
-        return "an empty file"
+        return "unusable.empty"
     if not zipfile.is_zipfile(path):  # a .keras file is a ZIP whose directory sits at its very end
-        return "not a Keras model file (damaged or cut short)"
+        return "unusable.not_keras"
     try:
         model = load_model(path)
         shape, output = model.input_shape, model.output_shape
@@ -195,21 +203,21 @@ def _why_unusable(path: Path) -> str | None:
     # (None, size, size, 3) in, (None, 1) out: what Classifier feeds and reads.
     square = isinstance(shape, tuple) and len(shape) == 4 and shape[1] is not None and shape[1] == shape[2]
     if not (square and shape[3] == 3):
-        return "not a cat-or-dog model: it does not take square colour photos"
+        return "unusable.not_square"
     if not (isinstance(output, tuple) and tuple(output[1:]) == (1,)):
-        return "not a cat-or-dog model: it does not give one probability"
+        return "unusable.not_one_probability"
     return None
 
 
 def _load_failure(error: Exception) -> str:
-    """Keras's error in words for a visitor; its own text names folders and Python classes."""
+    """Keras's error as a catalogue key for a visitor's sentence; its own text names folders and Python classes."""
     text = str(error)
     # Keras states these cases only in its messages; an unknown one gets the general sentence.
     if "safe_mode" in text or "for security" in text:
-        return "Keras's safe mode refuses it: loading it would run code stored in the file"
+        return "unusable.safe_mode"
     if "Could not locate" in text or "deserialize" in text:
-        return "it is built from a layer this app does not know"
-    return "Keras could not read it (damaged, or saved by another version of Keras)"
+        return "unusable.unknown_layer"
+    return "unusable.keras_failed"
 
 
 def input_size(model: keras.Model) -> int:

@@ -12,6 +12,8 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageOps
 
+from catdog.i18n import TranslatedError
+
 # Photos are kept at most this many pixels on their longer side: plenty to show on a page,
 # and a 12-megapixel JPEG is then decoded at reduced scale, which is several times faster.
 MAX_SIDE = 1024
@@ -24,8 +26,8 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # Pillow warns past this and refuses past t
 PhotoSource = str | Path | bytes | BinaryIO
 
 
-class PhotoError(ValueError):
-    """A file that is not a photo we can read; the message is meant for a person."""
+class PhotoError(TranslatedError, ValueError):
+    """A file that is not a photo we can read; message(lang) says why, for a person."""
 
 
 def load_photo(source: PhotoSource, max_side: int = MAX_SIDE) -> Image.Image:
@@ -38,16 +40,14 @@ def load_photo(source: PhotoSource, max_side: int = MAX_SIDE) -> Image.Image:
     """
     data = _read_bytes(source)
     if not data:
-        raise PhotoError("the file is empty")
+        raise PhotoError("photo.empty")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked just below
             image = Image.open(io.BytesIO(data))
             width, height = image.size
             if width * height > MAX_PIXELS:
-                raise PhotoError(
-                    f"the image is too large ({width}×{height} pixels, over {MAX_PIXELS // 1_000_000} megapixels)"
-                )
+                raise PhotoError("photo.too_many_pixels", width=width, height=height, most=MAX_PIXELS // 1_000_000)
             if image.format == "JPEG":
                 # Decode at 1/2, 1/4 or 1/8 scale, keeping at least max_side / 2 pixels a side:
                 # a 12 MP photo decodes at 1008 × 756, four times faster than at 2016 × 1512.
@@ -61,11 +61,11 @@ def load_photo(source: PhotoSource, max_side: int = MAX_SIDE) -> Image.Image:
     except PhotoError:
         raise
     except Image.DecompressionBombError:
-        raise PhotoError("the image is too large to open safely") from None
+        raise PhotoError("photo.too_large") from None
     except Image.UnidentifiedImageError:
-        raise PhotoError("this is not an image we can read") from None
+        raise PhotoError("photo.not_an_image") from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError) as error:
-        raise PhotoError(f"the image data is damaged or cut short ({error})") from None
+        raise PhotoError("photo.damaged", str(error)) from None
     image = _to_rgb(image)
     image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
     image.info["original_size"] = (width, height)
@@ -115,11 +115,11 @@ def _read_bytes(source: PhotoSource) -> bytes:
         try:
             return Path(source).read_bytes()
         except FileNotFoundError:
-            raise PhotoError("the file does not exist") from None
+            raise PhotoError("photo.missing") from None
         except IsADirectoryError:
-            raise PhotoError("this is a folder, not a photo") from None
+            raise PhotoError("photo.folder") from None
         except (OSError, ValueError) as error:
-            raise PhotoError(f"the file could not be read ({error})") from None
+            raise PhotoError("photo.unreadable", str(error)) from None
     if hasattr(source, "getvalue"):  # BytesIO, Streamlit's UploadedFile
         return source.getvalue()
     return source.read()

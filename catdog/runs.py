@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from catdog.config import BUNDLED_MODELS, GUESSING_BAND, TrainConfig
+from catdog.i18n import DEFAULT_LANGUAGE, Message, translate
 
 RUNNING = ("preparing", "training")  # a run in one of these is going, or was cut off ("interrupted")
 ENDED = ("finished", "stopped", "failed")
@@ -30,7 +31,8 @@ class RunRecord:
     title: str = ""  # its name for people ("cats_vs_dogs_small · 100 per class · no augmentation · 14:05")
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     status: str = "preparing"  # preparing → training → finished | stopped | failed
-    error: str | None = None  # why a failed run failed, in a sentence for a person
+    error: str | None = None  # why a failed run failed, in a sentence for a person, in English
+    failure: Message | None = None  # the same, to read in any language (records before it hold only `error`)
     command: str = ""  # how it was started: a command line, or "Train page"
     data: str = ""  # the dataset folder
     layout: str = ""  # "folders" or "kaggle"
@@ -79,6 +81,13 @@ class RunRecord:
             return "interrupted"
         return self.status
 
+    def fail(self, why: Message) -> None:
+        self.status, self.error, self.failure = "failed", why.text(), why
+
+    def error_message(self, lang: str = DEFAULT_LANGUAGE) -> str | None:
+        """Why the run failed, in `lang`; an older record's, which kept only English, in English."""
+        return self.failure.text(lang) if self.failure else self.error
+
     def add_epoch(self, entry: dict) -> None:
         """Append one epoch's scores and keep best_epoch and validation_accuracy on the best so far."""
         self.history.append(entry)
@@ -112,6 +121,11 @@ class RunRecord:
         history = kept.get("history", [])
         if not isinstance(history, list) or not all(_is_epoch(entry) for entry in history):
             raise RunRecordError("its history is not a list of epochs")
+        if kept.get("failure") is not None:
+            try:
+                kept["failure"] = Message.from_dict(kept["failure"])
+            except (TypeError, KeyError, AttributeError):
+                raise RunRecordError(f"failure is {kept['failure']!r}, not a message") from None
         kept.setdefault("name", "")
         return cls(**kept)
 
@@ -120,10 +134,13 @@ class RunRecord:
         write_json_atomically(self.to_dict(), path)
 
 
-def run_title(data_dir: str | Path, config: TrainConfig, when: datetime) -> str:
+def run_title(data_dir: str | Path, config: TrainConfig, when: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
     """A run's name in words a class can read: 'cats_vs_dogs_small · 100 per class · no augmentation · 14:05'."""
-    photos = f"{config.limit_per_class} per class" if config.limit_per_class else "all photos"
-    augmentation = "augmentation" if config.augment else "no augmentation"
+    if config.limit_per_class:
+        photos = translate("run_title.per_class", lang, count=config.limit_per_class)
+    else:
+        photos = translate("run_title.all_photos", lang)
+    augmentation = translate("run_title.augmentation" if config.augment else "run_title.no_augmentation", lang)
     return f"{Path(data_dir).name} · {photos} · {augmentation} · {when:%H:%M}"
 
 

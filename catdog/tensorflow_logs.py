@@ -24,6 +24,8 @@ from collections.abc import Iterator
 ABSL_LINE = re.compile(rb"([IWEF])\d{4} [\d:.]+ +\d+ \S+:\d+\] ")
 ABSL_NOT_INITIALISED = b"WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
 SEVERITIES = b"IWEF"  # TF_CPP_MIN_LOG_LEVEL counts 0 (INFO) to 3 (FATAL)
+# TensorFlow Lite's own logger, once a process: "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
+LITERT_INFO = b"INFO: "
 
 
 def quiet_tensorflow_start_up() -> None:
@@ -69,6 +71,8 @@ def start_up_lines_dropped() -> Iterator[None]:
 def _hidden(line: bytes, min_level: int) -> bool:
     if line.rstrip() == ABSL_NOT_INITIALISED:
         return True
+    if line.startswith(LITERT_INFO):
+        return min_level > 0
     absl = ABSL_LINE.match(line)
     return absl is not None and SEVERITIES.index(absl.group(1)) < min_level
 

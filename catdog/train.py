@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from catdog.config import CLASS_NAMES, DOG_THRESHOLD, TrainConfig
 from catdog.data import DatasetError, DecodedPhotos, decode_photos, find_dataset, limit_per_class
+from catdog.i18n import Message
 from catdog.model import (
     BACKBONES,
     WeightsUnavailable,
@@ -175,7 +176,7 @@ def train(
         if model is not None:
             save_model(model, out_path)
     except Exception as error:
-        record.status, record.error = "failed", explain_failure(error)
+        record.fail(explain_failure(error))
         raise
     finally:
         record.seconds, record.pid = round(time.time() - requested, 1), None
@@ -193,7 +194,11 @@ def _train(record, record_path, data_dir, listener, stop, verbose) -> keras.Mode
     for split, items in (("train", train_items), ("validation", val_items)):
         missing = [name for i, name in enumerate(CLASS_NAMES) if not any(label == i for _, label in items)]
         if missing:
-            raise DatasetError(f"the {split} split of {dataset.root} has no {' or '.join(missing)} photos")
+            # "the train split of … has no cat or dog photos": a class, or both, each a word of the catalogue
+            animals = Message("dataset_error.cat_or_dog") if len(missing) > 1 else Message(f"class.{missing[0]}")
+            raise DatasetError(
+                "dataset_error.no_photos", split=Message(f"split.{split}"), folder=str(dataset.root), animals=animals
+            )
 
     precision = record.precision = choose_precision(config.precision, config)
     keras.utils.set_random_seed(config.seed)
@@ -208,7 +213,7 @@ def _train(record, record_path, data_dir, listener, stop, verbose) -> keras.Mode
         return None
     for split, photos in (("train", train_photos), ("validation", val_photos)):
         if len(np.unique(photos.labels)) < len(CLASS_NAMES):
-            raise DatasetError(f"the {split} split of {dataset.root} has too few readable photos of each class")
+            raise DatasetError("dataset_error.too_few", split=Message(f"split.{split}"), folder=str(dataset.root))
     record.train_photos, record.validation_photos = len(train_photos.labels), len(val_photos.labels)
     record.unreadable = [list(pair) for pair in train_photos.unreadable + val_photos.unreadable]
     record.status = "training"
@@ -460,13 +465,13 @@ def save_model(model: keras.Model, out_path: Path) -> None:
         os.replace(model_tmp, out_path)
 
 
-def explain_failure(error: Exception) -> str:
-    """One sentence for a person about why a run failed."""
+def explain_failure(error: Exception) -> Message:
+    """One sentence for a person about why a run failed, to be read in their language."""
     if isinstance(error, MemoryError) or "OOM" in str(error) or "out of memory" in str(error).lower():
-        return "The server ran out of memory. Try fewer photos per class, a smaller image size or a smaller batch."
+        return Message("run_failed.out_of_memory")
     if isinstance(error, DatasetError | WeightsUnavailable):
-        return str(error)[:1].upper() + str(error)[1:] + "."
-    return f"Training failed: {type(error).__name__}: {error}"
+        return Message("run_failed.could_not_start", {"reason": error.said})
+    return Message("run_failed.crash", {"error": f"{type(error).__name__}: {error}"})
 
 
 def _counted(progress, before: int, total: int):

@@ -13,18 +13,20 @@ from catdog.config import CLASS_NAMES, DATA_DIR, KEPT_BYTES_MAX, KEPT_PHOTOS_MAX
 from catdog.data import find_dataset, list_datasets
 from catdog.photos import KeptPhoto, PhotoError, enlarge, jpeg_bytes, load_photo, overlay
 from pages import route_through_app
-from pages.common import current_classifier, model_label, try_load_classifier, usable_models
+from pages.common import current_classifier, language, model_label, presenting, t, try_load_classifier, usable_models
 
 route_through_app()  # first: a shared link to this page opens the whole app
 
 log = logging.getLogger("catdog")
 
 # Session state, kept across pages until the visitor removes them: the photos (newest first),
-# each model's result for each photo (and its heatmap), and the files that could not be kept, and why.
+# each model's result for each photo (and its heatmap), and the files that could not be kept: (name, why in
+# the library's words, or None for a file over the visitor's limit).
 PHOTOS, RESULTS, HEATMAPS, UNREADABLE = "kept_photos", "results", "heatmaps", "unreadable_uploads"
 HANDED_OVER = "uploads_handed_over"  # the uploader's file ids already taken: it lists them until the visitor clears it
-CAMERA_PHOTO = "camera photo"
+CAMERA_PHOTO = "camera photo"  # a camera snapshot's name; shown as shown_name() says
 HEATMAP_SIDE = 512  # pixels on the long side of the photo shown with its heatmap
+SHOWN = "shown_photo"  # presentation mode shows one kept photo at a time: its index, newest first
 
 
 @st.cache_data(show_spinner=False)
@@ -41,7 +43,7 @@ def photo_sources_ui():
     Returns what was just sent, as (name, file or path, true label), and the row of buttons.
     """
     uploads = st.file_uploader(
-        "Drop photos of cats or dogs here",
+        t("classify.uploader"),
         type=[suffix[1:] for suffix in PHOTO_SUFFIXES],
         accept_multiple_files=True,
         key="uploads",
@@ -49,14 +51,14 @@ def photo_sources_ui():
     handed_over = st.session_state.setdefault(HANDED_OVER, set())
     sources = [(f.name, f, None) for f in uploads or [] if f.file_id not in handed_over]
     row = st.container(horizontal=True, vertical_alignment="center", gap="medium")  # wraps on a narrow screen
-    if row.toggle("📷 Camera", key="use_camera", help="Take a photo with this device's camera"):
+    if row.toggle("📷 " + t("classify.camera"), key="use_camera", help=t("classify.camera_help")):
         generation = st.session_state.get("camera_generation", 0)  # a new one empties the camera for the next photo
-        snapshot = st.camera_input("Camera", key=f"camera_{generation}")
+        snapshot = st.camera_input(t("classify.camera"), key=f"camera_{generation}")
         if snapshot is not None:
             sources.append((CAMERA_PHOTO, snapshot, None))
     samples = test_photos()
     if samples and row.button(
-        "🎲 Random test photo", key="random_sample", help="A photo of the test set, with its true label"
+        "🎲 " + t("classify.random_photo"), key="random_sample", help=t("classify.random_photo_help")
     ):
         path, label = random.choice(samples)
         sources.append((Path(path).name, path, CLASS_NAMES[label]))
@@ -78,18 +80,14 @@ def keep_photos(sources, classifier) -> None:
         try:
             photo = load_photo(source)
         except PhotoError as error:
-            unreadable.append((name, f"{error}."))
+            unreadable.append((name, error.said))
             continue
         new.append(KeptPhoto.keep(name, photo, true_label))
         results[(str(classifier.path), new[-1].id)] = classifier.classify_photo(photo)
     st.session_state[PHOTOS] = new + kept  # the newest first, each upload in its own order
+    st.session_state[SHOWN] = 0  # presentation mode shows the photo just sent
     st.session_state[UNREADABLE] = (
-        st.session_state.get(UNREADABLE, [])[-KEPT_PHOTOS_MAX:]
-        + unreadable
-        + [
-            (name, f"not added: one visitor keeps up to {KEPT_PHOTOS_MAX} photos at a time. Remove some to add more.")
-            for name in refused
-        ]
+        st.session_state.get(UNREADABLE, [])[-KEPT_PHOTOS_MAX:] + unreadable + [(name, None) for name in refused]
     )
     log.info(
         "kept %d photos, %d unreadable, %d refused",
@@ -170,59 +168,97 @@ def results_table_ui(kept: list[KeptPhoto], predictions: list, model_path: Path)
 
     if len(kept) < 2:
         return
+    lang = language()
     table = pd.DataFrame(
         {
-            "file": [p.name for p in kept],
-            "verdict": [r.verdict for r in predictions],
-            "dog probability": [percent(r.dog_probability) for r in predictions],
-            "true label": [p.true_label or "" for p in kept],
-            "time (ms)": [round(r.seconds * 1000) for r in predictions],
+            t("classify.table.file"): [shown_name(p) for p in kept],
+            t("classify.table.verdict"): [table_verdict(r, lang) for r in predictions],
+            t("classify.table.dog_probability"): [percent(r.dog_probability, lang) for r in predictions],
+            t("classify.table.true_label"): [t(f"class.{p.true_label}") if p.true_label else "" for p in kept],
+            t("classify.table.time"): [round(r.seconds * 1000) for r in predictions],
         }
     )
     st.dataframe(table, hide_index=True, key="results_table")
-    csv = table.drop(columns="time (ms)").assign(
-        model=model_path.stem, **{"dog probability (0 to 1)": [f"{r.dog_probability:.4f}" for r in predictions]}
+    csv = table.drop(columns=t("classify.table.time")).assign(
+        **{
+            t("classify.table.model"): model_path.stem,
+            t("classify.table.probability"): [f"{r.dog_probability:.4f}" for r in predictions],
+            t("classify.table.neither_column"): [r.neither for r in predictions],
+        }
     )
-    st.download_button("Download as CSV", csv.to_csv(index=False), "catdog-results.csv", "text/csv", key="download_csv")
+    st.download_button(
+        t("classify.download_csv"), csv.to_csv(index=False), "catdog-results.csv", "text/csv", key="download_csv"
+    )
 
 
-def result_card_ui(classifier, photo: KeptPhoto, prediction, looked: bytes | None, others: dict[str, object]) -> None:
+def table_verdict(prediction, lang: str) -> str:
+    """The verdict, or for a photo that is probably neither a cat nor a dog, that doubt with the verdict beside it."""
+    said = verdict(prediction.dog_probability, lang)
+    return t("classify.table.neither", verdict=said) if prediction.neither else said
+
+
+def shown_name(photo: KeptPhoto) -> str:
+    """The photo's file name, or "camera photo" in the visitor's language."""
+    return t("classify.camera_photo") if photo.name == CAMERA_PHOTO else photo.name
+
+
+def result_card_ui(
+    classifier,
+    photo: KeptPhoto,
+    prediction,
+    looked: bytes | None,
+    others: dict[str, object],
+    place: tuple[int, int] | None = None,
+) -> None:
     """The photo on the left; on the right, from the top, the verdict, its bar and what the model sees.
 
     The verdict sits level with the top of the photo, so both show together on a projector's screen.
+    On a phone's narrow screen, where the columns stack, the verdict and its bar come first, then the
+    photo, then what the model sees (pages/common.py's style reorders them by their keys). `place`,
+    (index, count) in presentation mode, puts ◀ and ▶ beside the photo's name.
     """
-    with st.container(border=True):
-        title_column, remove_column = st.columns([6, 1], vertical_alignment="center")
-        title_column.markdown(f"#### {photo.name}")
-        remove_column.button(
-            "✕", key=f"remove_{photo.id}", help="Remove this photo", on_click=remove_photo, args=(photo.id,)
+    with st.container(border=True, key=f"card_{photo.id}"):
+        header = st.container(horizontal=True, vertical_alignment="center")
+        header.markdown(f"#### {shown_name(photo)}", width="stretch")  # pushes the buttons to the right
+        if place and place[1] > 1:
+            pager_ui(header, *place)
+        header.button(
+            "✕", key=f"remove_{photo.id}", help=t("classify.remove_photo"), on_click=remove_photo, args=(photo.id,)
         )
         photo_column, verdict_column = st.columns([3, 5])
         width, height = photo.original_size
-        photo_column.image(photo.jpeg, caption=f"Your photo, upright: {width} × {height} pixels")
+        photo_column.image(photo.jpeg, caption=t("classify.your_photo", width=width, height=height))
         if looked:
-            photo_column.image(looked, caption="Where the model looked: red counted most for its verdict")
-        with verdict_column:
+            photo_column.image(looked, caption=t("classify.where_it_looked"))
+        with verdict_column.container(key=f"verdict_{photo.id}"):
             icon = "🐶" if prediction.label == "dog" else "🐱"
-            if prediction.verdict.startswith("Not sure"):
-                st.warning(f"🤔 **{prediction.verdict}**")
+            said = verdict(prediction.dog_probability, language())
+            if prediction.neither:  # whatever the two-class verdict, it is not to be trusted here
+                st.warning(f"🤷 **{t('classify.neither')}**")
+                st.caption(t("classify.neither_model_says", verdict=said))
+            elif is_unsure(prediction.dog_probability):
+                st.warning(f"🤔 **{said}**")
             else:
-                st.success(f"{icon} **{prediction.verdict}**")
+                st.success(f"{icon} **{said}**")
             if photo.true_label:
-                right = "✅ right" if photo.true_label == prediction.label else "❌ wrong"
-                st.caption(f"True label: **{photo.true_label}** ({right})")
+                key = (
+                    "classify.true_label_right" if photo.true_label == prediction.label else "classify.true_label_wrong"
+                )
+                st.caption(t(key, label=t(f"class.{photo.true_label}")))
             st.plotly_chart(
-                probability_figure(prediction.dog_probability),
+                probability_figure(prediction.dog_probability, language(), presenting()),
                 key=f"chart_{photo.id}",
                 config={"displayModeBar": False},
             )
+        with verdict_column.container(key=f"sees_{photo.id}"):
             size = prediction.pixels.shape[0]
             st.image(
                 enlarge(prediction.pixels, max(1, 192 // size)),
-                caption=f"What the model sees: {size} × {size} pixels, enlarged",
+                caption=t("classify.model_sees", size=size),
                 width=192,
             )
-            st.caption(f"Classified in {prediction.seconds * 1000:.0f} ms")
+            if not presenting():
+                st.caption(t("classify.classified_in", ms=f"{prediction.seconds * 1000:.0f}"))
         if others:
             model_comparison_ui(others)
         look_inside_ui(classifier, photo, prediction)
@@ -230,94 +266,119 @@ def result_card_ui(classifier, photo: KeptPhoto, prediction, looked: bytes | Non
 
 def look_inside_ui(classifier, photo: KeptPhoto, prediction) -> None:
     """For one photo: what a chosen convolution outputs (edges first, parts of animals later), and augmentation."""
-    if not st.toggle("Look inside the model", key=f"inside_{photo.id}", help="What its layers see, and augmentation"):
+    if not st.toggle(t("classify.look_inside"), key=f"inside_{photo.id}", help=t("classify.look_inside_help")):
         return
     from catdog.explain import activation_grid, activations, augmented_versions, conv_layers
 
     layers = conv_layers(classifier.model)
-    layer = st.select_slider("Convolutional layer, first to last", layers, value=layers[0], key=f"layer_{photo.id}")
+    layer = st.select_slider(t("classify.layer"), layers, value=layers[0], key=f"layer_{photo.id}")
     outputs = activations(classifier.model, prediction.pixels, layer)
     height, width, channels = outputs.shape
     grid = activation_grid(outputs)
     factor = max(1, 640 // grid.width)  # small late maps blown up, pixels kept sharp
     st.image(
         grid.resize((grid.width * factor, grid.height * factor), Image.Resampling.NEAREST),
-        caption=f"{layer}: {min(channels, 32)} of its {channels} channels, each {width} × {height} (white: strong)",
+        caption=t(
+            "classify.channels", layer=layer, shown=min(channels, 32), channels=channels, width=width, height=height
+        ),
     )
-    st.markdown("**How augmentation sees this photo**: training shows the model a new variation each epoch")
+    st.markdown(t("classify.augmentation"))
     versions = augmented_versions(prediction.pixels, 8, seed=int(photo.id[:8], 16))  # the same ones on every run
     st.image([enlarge(v, max(1, 128 // v.shape[0])) for v in versions], width=128)
 
 
 def model_comparison_ui(others: dict[str, object]) -> None:
     """Every other model's verdict on the same photo, side by side: where a scratch and a pretrained model disagree."""
-    st.markdown("**What the other models say**")
+    st.markdown(t("classify.other_models"))
     for column, (path, prediction) in zip(st.columns(len(others)), others.items()):
         with column:
             st.caption(model_label(Path(path)))
-            st.markdown(f"{'🐶' if prediction.label == 'dog' else '🐱'} **{prediction.verdict}**")
+            st.markdown(
+                f"{'🐶' if prediction.label == 'dog' else '🐱'} **{verdict(prediction.dog_probability, language())}**"
+            )
+
+
+def pager_ui(row, shown: int, count: int) -> None:
+    """Presentation mode's one photo per screen: ◀ and ▶ step through the kept photos, "Photo 2 of 5" between."""
+    row.button(
+        "◀",
+        key="previous_photo",
+        help=t("classify.previous_photo"),
+        disabled=shown == 0,
+        on_click=show_photo,
+        args=(shown - 1,),
+    )
+    row.markdown(t("classify.photo_of", number=shown + 1, count=count))
+    row.button(
+        "▶",
+        key="next_photo",
+        help=t("classify.next_photo"),
+        disabled=shown == count - 1,
+        on_click=show_photo,
+        args=(shown + 1,),
+    )
+
+
+def show_photo(index: int) -> None:
+    st.session_state[SHOWN] = index
 
 
 def how_it_works_ui(image_size: int) -> None:
-    size = f"{image_size} × {image_size}"
-    with st.expander("How does this work?"):
-        st.markdown(
-            f"""
-A **convolutional neural network** (a *convnet*) looked at thousands of labelled photos of
-cats and dogs and learned, layer by layer, which patterns tell them apart: edges first, then
-textures like fur, then shapes like ears and snouts.
-
-1. Your photo is turned upright and **squashed to {size} pixels**: that small square (shown
-   enlarged above) is all the model ever sees.
-2. The pixels flow through the convnet's layers, which end in a single number between 0 and 1:
-   the **dog probability**.
-3. Over 50% means *dog*, under 50% means *cat*. Near 50% the model is unsure, and we say so.
-
-The probability is how sure the model is, not a guarantee: a model trained on pet photos has
-never seen a fox, a drawing or a cat in a dog costume, and will still answer cat or dog.
-"""
-        )
+    with st.expander(t("classify.how_title")):
+        st.markdown(t("classify.how", size=f"{image_size} × {image_size}"))
+        st.markdown(t("classify.how_neither"))
 
 
-st.title("🐾 Cat or dog?")
-st.write("Upload one or more photos of a pet and see what the convnet sees and decides.")
+st.title("🐾 " + t("classify.title"))
+if not presenting():  # a room watching a projector hears the teacher instead
+    st.write(t("classify.intro"))
 sources, buttons = photo_sources_ui()
 classifier = current_classifier()  # on a first visit, loads while the visitor picks a photo
 if sources:
     keep_photos(sources, classifier)
-for name, reason in st.session_state.get(UNREADABLE, []):
-    st.error(f"**{name}**: {reason}", icon="⚠️")
+for name, reason in st.session_state.get(UNREADABLE, []):  # drawn in the language of now, not of the upload
+    if reason:  # a catdog.i18n.Message
+        why = t("classify.unreadable", reason=reason.text(language()))
+    else:
+        why = t("classify.refused", count=KEPT_PHOTOS_MAX)
+    st.error(f"**{name}**: {why}", icon="⚠️")
 kept = st.session_state.get(PHOTOS, [])
 if kept:
-    buttons.button("Remove all photos", key="clear_photos", on_click=remove_photo, args=(None,))
+    buttons.button(t("classify.remove_all"), key="clear_photos", on_click=remove_photo, args=(None,))
 if not kept:
-    st.info("Upload a photo (or several) to start.")
+    st.info(t("classify.start"))
     how_it_works_ui(classifier.image_size)
     st.stop()
 
 from catdog.model import UnusableModel  # noqa: E402 -- TensorFlow loads with the first model, not before
+from catdog.predict import is_unsure, verdict  # noqa: E402
 
 others = [p for p in usable_models() if p != classifier.path]
 compare = bool(others) and st.sidebar.toggle(
-    "Compare all models", key="compare_models", help="Every model's verdict on each photo, side by side"
+    t("classify.compare_all"), key="compare_models", help=t("classify.compare_all_help")
 )
 show_heatmaps = st.sidebar.toggle(
-    "Where the model looked",
+    t("classify.heatmaps"),
     value=st.session_state.get("heatmaps_on", True),
     key="show_heatmaps",
-    help="A Grad-CAM heatmap over each photo: the parts that counted most for the verdict",
+    help=t("classify.heatmaps_help"),
 )
 st.session_state["heatmaps_on"] = show_heatmaps  # kept across pages, where the toggle itself is not drawn
 classifiers = [classifier]
 for loaded in [try_load_classifier(p) for p in others] if compare else []:
     if isinstance(loaded, UnusableModel):
-        st.warning(f"“{loaded.path.stem}” is left out of the comparison: {loaded.reason}.")
+        st.warning(t("classify.left_out", name=loaded.path.stem, reason=loaded.reason(language())))
     else:
         classifiers.append(loaded)
 results = classify_kept(classifiers)
 mine = results.pop(str(classifier.path))
-for index, (photo, prediction) in enumerate(zip(kept, mine)):
+# Presentation mode shows one photo per screen; the list may have shrunk since it was picked.
+shown = [min(st.session_state.get(SHOWN, 0), len(kept) - 1)] if presenting() else range(len(kept))
+for index in shown:
+    photo, prediction = kept[index], mine[index]
     looked = where_it_looked(classifier, photo, prediction) if show_heatmaps else None
-    result_card_ui(classifier, photo, prediction, looked, {path: said[index] for path, said in results.items()})
-results_table_ui(kept, mine, classifier.path)
-how_it_works_ui(classifier.image_size)
+    others = {path: said[index] for path, said in results.items()}
+    result_card_ui(classifier, photo, prediction, looked, others, (index, len(kept)) if presenting() else None)
+if not presenting():  # a table of every photo is for a screen at arm's length
+    results_table_ui(kept, mine, classifier.path)
+    how_it_works_ui(classifier.image_size)

@@ -10,7 +10,16 @@ from catdog.config import CLASS_NAMES, DATA_DIR, DOG_THRESHOLD, SPLITS
 from catdog.data import find_dataset, list_datasets
 from catdog.photos import load_photo, model_input, overlay
 from pages import route_through_app
-from pages.common import current_classifier, load_classifier, model_label, try_load_classifier, usable_models
+from pages.common import (
+    current_classifier,
+    language,
+    load_classifier,
+    model_label,
+    presenting,
+    t,
+    try_load_classifier,
+    usable_models,
+)
 
 route_through_app()  # first: a shared link to this page opens the whole app
 
@@ -27,12 +36,7 @@ def datasets_ui() -> list[Path]:
     """The datasets in the data folder; without one, the page says how to get one and stops."""
     datasets = list_datasets(DATA_DIR)
     if not datasets:
-        st.info(
-            "No dataset on this server yet, so there are no labelled photos to score a model on. The server's "
-            "operator can run `python -m catdog download` (or `python -m catdog import PATH` for their own "
-            "photos), or point `CATDOG_DATA_DIR` at a folder with `train/`, `validation/` and `test/`, each "
-            "holding `cats/` and `dogs/`. The Train page can download one too."
-        )
+        st.info(t("evaluate.no_dataset"))
         st.stop()
     return datasets
 
@@ -40,22 +44,23 @@ def datasets_ui() -> list[Path]:
 def folder_ui(datasets: list[Path], dataset_column, split_column) -> tuple[Path, str, list]:
     """The dataset and split to score on, the test split by default; returns (dataset, split, its photos)."""
     root = dataset_column.selectbox(
-        "Dataset",
+        t("common.dataset"),
         datasets,
         key="evaluate_dataset",
         format_func=lambda p: str(p.relative_to(DATA_DIR)) if p != DATA_DIR else p.name,
     )
     splits = {split: items for split, items in find_dataset(root).splits.items() if items}
     names = [split for split in SPLITS if split in splits]
+    # Choices are labelled from dicts made in this run's language: a widget may call its format_func between runs.
+    labels = {s: t("evaluate.split_count", split=t(f"split.{s}"), count=len(splits[s])) for s in names}
     split = split_column.radio(
-        "Photos",
+        t("evaluate.photos"),
         names,
         index=names.index("test") if "test" in names else len(names) - 1,
-        format_func=lambda s: f"{s} ({len(splits[s])})",
+        format_func=labels.__getitem__,
         horizontal=True,
         key="evaluate_split",
-        help="Only the test photos give an honest score: the model learned from the training photos, "
-        "and its best epoch was picked on the validation photos.",
+        help=t("evaluate.photos_help"),
     )
     return root, split, splits[split]
 
@@ -66,12 +71,13 @@ def models_ui(compare_column) -> list:
     others = [str(p) for p in usable_models() if p != classifier.path]
     if not others:
         return [classifier]
+    labels = {NO_MODEL: t("evaluate.no_other_model")} | {p: model_label(Path(p)) for p in others}
     other = compare_column.selectbox(
-        "Compare with",
-        [NO_MODEL, *others],
-        format_func=lambda p: "no other model" if p == NO_MODEL else model_label(Path(p)),
+        t("evaluate.compare_with"),
+        list(labels),
+        format_func=labels.__getitem__,
         key="compare_with",
-        help="Score a second model on the same photos, side by side: from scratch against pretrained.",
+        help=t("evaluate.compare_with_help"),
     )
     if other == NO_MODEL:
         return [classifier]
@@ -79,7 +85,7 @@ def models_ui(compare_column) -> list:
 
     second = try_load_classifier(Path(other))
     if isinstance(second, UnusableModel):
-        st.warning(f"“{second.path.stem}” cannot be compared: {second.reason}.")
+        st.warning(t("evaluate.cannot_compare", name=second.path.stem, reason=second.reason(language())))
         return [classifier]
     return [classifier, second]
 
@@ -95,23 +101,27 @@ def evaluate_ui(classifiers, root: Path, split: str, items: list) -> list:
 
     kept = st.session_state.setdefault(EVALUATIONS_KEY, {})
     keys = [evaluation_key(c, root, split) for c in classifiers]
-    if st.button("Evaluate", type="primary", key="evaluate"):
+    if st.button(t("evaluate.evaluate"), type="primary", key="evaluate"):
         for classifier, key in zip(classifiers, keys):
             if key in kept:
                 continue
             name = classifier.path.stem
-            bar = st.progress(0.0, text=f"Classifying the {len(items)} photos with “{name}”…")
+            bar = st.progress(0.0, text=t("evaluate.classifying", count=len(items), name=name))
 
             def show(done: int, total: int, bar=bar, name=name) -> None:
-                bar.progress(done / total, text=f"Classifying with “{name}”: {done} of {total} photos")
+                bar.progress(done / total, text=t("evaluate.classifying_progress", name=name, done=done, total=total))
 
             kept[key] = evaluate_photos(classifier, items, progress=show)
             bar.empty()
             for old in list(kept)[:-EVALUATIONS_KEPT]:  # dicts keep their order: the oldest first
                 del kept[old]
     if any(key not in kept for key in keys):
-        who = " and ".join(f"“{c.path.stem}”" for c in classifiers)
-        st.info(f"Press **Evaluate** to classify the {len(items)} {split} photos with {who}.")
+        names = [c.path.stem for c in classifiers]
+        split_name = t(f"split.{split}")
+        if len(names) == 1:
+            st.info(t("evaluate.press_evaluate", count=len(items), split=split_name, name=names[0]))
+        else:
+            st.info(t("evaluate.press_evaluate_two", count=len(items), split=split_name, name=names[0], other=names[1]))
         st.stop()
     return [kept[key] for key in keys]
 
@@ -129,29 +139,25 @@ def summary_ui(classifier, evaluation, threshold: float, picked: tuple[int, int]
     st.markdown(f"**{model_label(classifier.path)}**")
     accuracy_column, auc_column = st.columns(2)
     accuracy_column.metric(
-        "Accuracy",
+        t("evaluate.accuracy"),
         f"{accuracy(evaluation, threshold):.1%}",
-        help="The share of photos labelled right at this threshold, with the range that the true accuracy "
-        "lies in with 95% confidence (Wilson's interval): a few hundred photos pin it down only so far.",
+        help=t("evaluate.accuracy_help"),
     )
-    accuracy_column.caption(f"{right} of {n} right · 95% interval {low:.1%} to {high:.1%}")
-    auc_column.metric(
-        "AUC",
-        "–" if auc is None else f"{auc:.3f}",
-        help="Area under the ROC curve: the chance that a random dog gets a higher dog probability than a "
-        "random cat. 1 is a perfect ranking, 0.5 a coin toss. It does not depend on the threshold.",
-    )
-    mistakes = counts[0, 1] + counts[1, 0]
-    auc_column.caption(f"{mistakes} mistake{'' if mistakes == 1 else 's'} at this threshold")
+    accuracy_column.caption(t("evaluate.right_of", right=right, n=n, low=f"{low:.1%}", high=f"{high:.1%}"))
+    auc_column.metric("AUC", "–" if auc is None else f"{auc:.3f}", help=t("evaluate.auc_help"))
+    mistakes = int(counts[0, 1] + counts[1, 0])
+    auc_column.caption(t("evaluate.one_mistake" if mistakes == 1 else "evaluate.mistakes", count=mistakes))
     st.plotly_chart(
-        confusion_figure(counts.tolist(), picked),
+        confusion_figure(counts.tolist(), picked, language(), presenting()),
         key=f"confusion_{key}",
         config={"displayModeBar": False},
     )
     cats = evaluation.dog_probabilities[evaluation.labels == 0].tolist()
     dogs = evaluation.dog_probabilities[evaluation.labels == 1].tolist()
     st.plotly_chart(
-        probability_histogram_figure(cats, dogs, threshold), key=f"histogram_{key}", config={"displayModeBar": False}
+        probability_histogram_figure(cats, dogs, threshold, language(), presenting()),
+        key=f"histogram_{key}",
+        config={"displayModeBar": False},
     )
 
 
@@ -169,20 +175,11 @@ def roc_ui(classifiers, evaluations, threshold: float, chart_column, text_column
         curves[name] = (false_positive_rates.tolist(), true_positive_rates.tolist())
         marks[name] = roc_point(evaluation, threshold)
     if not curves:
-        chart_column.caption("A ROC curve needs photos of both classes.")
+        chart_column.caption(t("evaluate.roc_needs_both"))
         return
-    chart_column.plotly_chart(roc_figure(curves, marks), key="roc", config={"displayModeBar": False})
-    text_column.caption(
-        """
-**The ROC curve** shows every threshold at once. Sliding the threshold down from 100% labels
-more photos *dog*: more real dogs are caught (up), but more cats are called dogs too (right).
-The dot is the threshold picked above.
-
-A perfect model goes straight up, then across: it ranks every dog above every cat. A model
-that guesses follows the dotted diagonal. The area under the curve (AUC) sums it up in one
-number.
-"""
-    )
+    figure = roc_figure(curves, marks, language(), presenting())
+    chart_column.plotly_chart(figure, key="roc", config={"displayModeBar": False})
+    text_column.caption(t("evaluate.roc_explained"))
 
 
 def shown_cell(classifiers, evaluations, threshold: float) -> tuple[int, int]:
@@ -204,11 +201,11 @@ def photos_ui(classifiers, evaluations, threshold: float) -> None:
     """The photos behind the numbers: one cell of the confusion matrix, the worst mistakes, the closest calls."""
     from catdog.evaluation import cell_photos, confusion, least_certain, most_confident_mistakes
 
-    st.subheader("Look at the photos")
+    st.subheader(t("evaluate.look_at_photos"))
     index = 0
     if len(classifiers) > 1:
         index = st.segmented_control(
-            "Photos as seen by",
+            t("evaluate.photos_as_seen_by"),
             list(range(len(classifiers))),
             required=True,
             format_func=lambda i: classifiers[i].path.stem,
@@ -216,35 +213,36 @@ def photos_ui(classifiers, evaluations, threshold: float) -> None:
         )
     classifier, evaluation = classifiers[index], evaluations[index]
     counts = confusion(evaluation, threshold)
+    labels = [
+        t(f"evaluate.cell.{true}s_said_{said}", count=counts[i, j])
+        for i, true in enumerate(CLASS_NAMES)
+        for j, said in enumerate(CLASS_NAMES)
+    ]
     cell = st.segmented_control(
-        "Cell of the confusion matrix",
+        t("evaluate.cell"),
         list(range(counts.size)),
         required=True,
-        format_func=lambda c: f"{CLASS_NAMES[c // 2]}s said {CLASS_NAMES[c % 2]} ({counts.flat[c]})",
+        format_func=labels.__getitem__,
         key="cell",
     )
     true_label, said_label = divmod(cell, len(CLASS_NAMES))
     members = cell_photos(evaluation, true_label, said_label, threshold)
     if not members:
-        st.caption("No photos in this cell at this threshold.")
+        st.caption(t("evaluate.empty_cell"))
+    elif len(members) > CELL_PHOTOS:
+        st.caption(t("evaluate.furthest_first_of", shown=CELL_PHOTOS, count=len(members)))
     else:
-        more = f": the first {CELL_PHOTOS} of {len(members)}" if len(members) > CELL_PHOTOS else ""
-        st.caption(f"Furthest from their true label first{more}.")
+        st.caption(t("evaluate.furthest_first"))
     gallery_ui(classifier, evaluation, members[:CELL_PHOTOS], heat=False)
 
-    st.subheader("Mistakes and close calls")
-    show_heat = st.toggle(
-        "Show where the model looked (Grad-CAM)",
-        value=True,
-        key="grad_cam",
-        help="Red: the parts of the photo that pushed the model towards its answer; blue: parts that did not.",
-    )
-    st.markdown("**The most confident mistakes**")
+    st.subheader(t("evaluate.mistakes_and_close_calls"))
+    show_heat = st.toggle(t("evaluate.grad_cam"), value=True, key="grad_cam", help=t("evaluate.grad_cam_help"))
+    st.markdown(t("evaluate.most_confident_mistakes"))
     mistakes = most_confident_mistakes(evaluation, threshold, GALLERY_SIZE)
     if not mistakes:
-        st.caption("No mistakes at this threshold.")
+        st.caption(t("evaluate.no_mistakes"))
     gallery_ui(classifier, evaluation, mistakes, show_heat)
-    st.markdown("**The least certain photos**: the closest to the threshold")
+    st.markdown(t("evaluate.least_certain"))
     gallery_ui(classifier, evaluation, least_certain(evaluation, threshold, GALLERY_SIZE), show_heat)
 
 
@@ -256,11 +254,13 @@ def gallery_ui(classifier, evaluation, indices: list[int], heat: bool) -> None:
         return
     modified = classifier.path.stat().st_mtime
     images, captions = [], []
-    for i in indices:
-        path = evaluation.paths[i]
-        images.append(where_it_looked(str(classifier.path), modified, path) if heat else thumbnail(path))
-        truth = CLASS_NAMES[evaluation.labels[i]]
-        captions.append(f"{Path(path).name}: a {truth}, {percent(float(evaluation.dog_probabilities[i]))} dog")
+    with st.spinner(t("evaluate.working_out")):  # shown only for a wait: a cached gallery is drawn at once
+        for i in indices:
+            path = evaluation.paths[i]
+            images.append(where_it_looked(str(classifier.path), modified, path) if heat else thumbnail(path))
+            probability = percent(float(evaluation.dog_probabilities[i]), language())
+            truth = CLASS_NAMES[evaluation.labels[i]]
+            captions.append(t(f"evaluate.gallery.{truth}", name=Path(path).name, percent=probability))
     st.image(images, caption=captions, width=GALLERY_WIDTH)
 
 
@@ -269,7 +269,7 @@ def thumbnail(path: str):
     return load_photo(path, max_side=THUMBNAIL_SIDE)
 
 
-@st.cache_data(show_spinner="Working out where the model looked…", max_entries=256)
+@st.cache_data(show_spinner=False, max_entries=256)
 def where_it_looked(model_path: str, modified: float, photo_path: str):
     """The photo with the model's Grad-CAM heatmap over it: computed for the few photos shown, once each."""
     from catdog.explain import heatmap
@@ -291,7 +291,7 @@ def download_ui(classifiers, evaluations, threshold: float, root: Path, split: s
         for row in per_photo(evaluation, threshold)
     ]
     st.download_button(
-        "Download every photo's result as CSV",
+        t("evaluate.download_csv"),
         pd.DataFrame(rows).to_csv(index=False),
         f"catdog-evaluation-{root.name}-{split}.csv",
         "text/csv",
@@ -299,11 +299,8 @@ def download_ui(classifiers, evaluations, threshold: float, root: Path, split: s
     )
 
 
-st.title("📊 Evaluate a model")
-st.write(
-    "Score a model on labelled photos it did not train on: how often it is right, which mistakes it "
-    "makes, and how sure it was. Move the threshold and watch the mistakes trade places."
-)
+st.title("📊 " + t("evaluate.title"))
+st.write(t("evaluate.intro"))
 datasets = datasets_ui()
 dataset_column, split_column, compare_column = st.columns([2, 4, 3])
 root, split, items = folder_ui(datasets, dataset_column, split_column)
@@ -313,21 +310,20 @@ evaluations = evaluate_ui(classifiers, root, split, items)
 unreadable = evaluations[0].unreadable  # the same files for every model
 if unreadable:
     names = ", ".join(Path(path).name for path, _ in unreadable)
-    st.warning(f"Left out, as they could not be read as photos: {names}.", icon="⚠️")
+    st.warning(t("evaluate.left_out", names=names), icon="⚠️")
 if not len(evaluations[0].labels):
-    st.warning("None of these photos could be read, so there is nothing to score.")
+    st.warning(t("evaluate.none_readable"))
     st.stop()
 
 threshold = (
     st.slider(
-        "Threshold: a dog probability at or above it says dog",
+        t("evaluate.threshold"),
         1,
         99,
         round(DOG_THRESHOLD * 100),
         format="%d%%",
         key="threshold",
-        help=f"The app says dog from {DOG_THRESHOLD:.0%} up. Move it and watch cats said dog trade places with "
-        "dogs said cat.",
+        help=t("evaluate.threshold_help", threshold=f"{DOG_THRESHOLD:.0%}"),
     )
     / 100
 )

@@ -6,7 +6,6 @@ import html
 import io
 import math
 import time
-import uuid
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -29,54 +28,60 @@ from catdog.config import (
     PUBLIC_RUNS_KEPT,
     SMALL_DATA_PER_CLASS,
     TrainConfig,
-    training_setting,
 )
 from catdog.data import find_dataset, limit_per_class, list_datasets
 from catdog.jobs import JobBusy, current_job, forget_job, start_job
 from catdog.photos import PhotoError, enlarge, jpeg_bytes, load_photo, model_input, overlay
 from catdog.runs import RUNNING, RunRecord, delete_run, list_runs, prune_runs, run_title
 from pages import route_through_app
-from pages.common import MODEL_KEY, unusable_models_ui
+from pages.common import (
+    MODEL_KEY,
+    language,
+    presenting,
+    progress_bar,
+    started_from,
+    t,
+    training_setting_now,
+    unusable_models_ui,
+    visitor,
+)
 
 route_through_app()  # first: a shared link to this page opens the whole app
 
 HEATMAP_SIDE = 224  # pixels: the watched photo, as the model sees it, enlarged
 EARLIER_HEATMAPS = 8  # at most this many earlier epochs' heatmaps, small, beside the latest
 
-PHOTOS_PER_CLASS = {
-    f"{SMALL_DATA_PER_CLASS} (small data: watch it overfit)": SMALL_DATA_PER_CLASS,
-    "250": 250,
-    "500": 500,
-    "all": None,
-}
+PHOTOS_PER_CLASS = {str(SMALL_DATA_PER_CLASS): SMALL_DATA_PER_CLASS, "250": 250, "500": 500, "all": None}
+
+
+def photos_per_class_labels() -> dict[str, str]:
+    """How the picker shows each PHOTOS_PER_CLASS choice: the small-data lesson and "all" in words."""
+    words = {SMALL_DATA_PER_CLASS: t("train.small_data", count=SMALL_DATA_PER_CLASS), None: t("train.all_photos")}
+    return {choice: words.get(limit, choice) for choice, limit in PHOTOS_PER_CLASS.items()}
 
 
 def training_allowed_ui() -> bool:
     """Whether this visitor may start runs; hosted demos turn it off or lock it behind a password."""
-    try:
-        secrets = dict(st.secrets)
-    except FileNotFoundError:
-        secrets = {}
-    mode, password = training_setting(secrets)
+    mode, password = training_setting_now()
     st.session_state["training_mode"] = mode
     if mode == "off":
-        st.info("Training is turned off on this server (a hosted demo). Run the app on your own machine to train.")
+        st.info(t("train.off"))
         return False
     if mode == "password":
         if st.session_state.get("training_unlocked"):
             return True
         if st.session_state.get("password_tries", 0) >= PASSWORD_TRIES:
-            st.error("Too many wrong passwords. Training stays locked in this browser tab.")
+            st.error(t("train.too_many_tries"))
             return False
         st.text_input(
-            "Training on this server needs a password",
+            t("train.password"),
             type="password",
             key="training_password",
             on_change=_check_password,
             args=(password,),
         )
         if st.session_state.get("password_tries"):
-            st.error("That password is not right.")
+            st.error(t("train.wrong_password"))
         return False
     return True
 
@@ -92,11 +97,6 @@ def _check_password(password: str) -> None:
         time.sleep(PASSWORD_DELAY_S * 2 ** min(tries - 1, 4))
 
 
-def visitor() -> str:
-    """A token for this browser session: a run remembers who started it, and only they may stop it."""
-    return st.session_state.setdefault("visitor", uuid.uuid4().hex)
-
-
 def may_stop(job) -> bool:
     """The visitor who started the run, or one who unlocked training with the password; others watch."""
     if not st.session_state.get("may_train"):
@@ -108,23 +108,21 @@ def dataset_ui(may_train: bool) -> Path:
     """The dataset picker (only folders found under the data folder), its counts and a few samples."""
     datasets = list_datasets(DATA_DIR)
     if not datasets:
-        st.info(
-            "No dataset on this server yet. The server's operator can run `python -m catdog download` "
-            "(or `python -m catdog import PATH` for their own photos), or point `CATDOG_DATA_DIR` at a folder "
-            "with `train/` and `validation/`, each holding `cats/` and `dogs/`."
-        )
+        st.info(t("train.no_dataset"))
         if may_train:
             download_ui()
         st.stop()
     root = st.selectbox(
-        "Dataset",
+        t("common.dataset"),
         datasets,
         key="dataset",
         format_func=lambda p: str(p.relative_to(DATA_DIR)) if p != DATA_DIR else p.name,
     )
     dataset = find_dataset(root)
     counts = pd.DataFrame(dataset.counts()).T
-    counts["total"] = counts.sum(axis=1)
+    counts.index = [t(f"split.{split}") for split in counts.index]
+    counts.columns = [t(f"class.{name}") for name in counts.columns]
+    counts[t("common.total")] = counts.sum(axis=1)
     count_column, sample_column = st.columns([1, 2])
     count_column.dataframe(counts, key="dataset_counts")
     samples = limit_per_class(dataset.splits["train"], 4)
@@ -137,20 +135,22 @@ def download_ui() -> None:
     from catdog.download import TUTORIAL_SIZE, FetchError, download_dataset
 
     megabytes = TUTORIAL_SIZE / 1e6
-    if not st.button(f"⬇ Download 3,000 photos of cats and dogs ({megabytes:.0f} MB)", key="download_dataset"):
+    if not st.button("⬇ " + t("train.download", megabytes=f"{megabytes:.0f}"), key="download_dataset"):
         return
-    bar = st.progress(0.0, text="Connecting…")
+    bar = st.progress(0.0, text=t("train.connecting"))
 
     def show(done: int, total: int | None) -> None:
         total = total or TUTORIAL_SIZE
-        bar.progress(min(1.0, done / total), text=f"Downloading: {done / 1e6:.0f} of {total / 1e6:.0f} MB")
+        text = t("train.downloading", done=f"{done / 1e6:.0f}", total=f"{total / 1e6:.0f}")
+        bar.progress(min(1.0, done / total), text=text)
 
     try:
         download_dataset(progress=show)
     except FetchError as error:
         bar.empty()
         # Messages name folders for the operator's terminal; a visitor never sees a server path.
-        st.error(f"The download failed: {str(error).replace(str(DATA_DIR), 'the data folder')}.")
+        reason = error.message(language()).replace(str(DATA_DIR), t("train.the_data_folder"))
+        st.error(t("train.download_failed", reason=reason))
         return
     st.rerun()
 
@@ -172,46 +172,53 @@ def sample_grid_html(paths: tuple[Path, ...]) -> str:
     return f'<div style="display:flex;flex-wrap:wrap;gap:8px">{"".join(cells)}</div>'
 
 
-STARTING_POINTS = {"scratch": "scratch (the book's convnet)"} | {
-    name: f"pretrained {title} (ImageNet)" for name, title in PRETRAINED_BACKBONES.items()
-}
+def starting_point_labels() -> dict[str, str]:
+    """The "Start from" choices in words: scratch, or a pretrained backbone by its name."""
+    pretrained = {name: t("train.start_pretrained", backbone=title) for name, title in PRETRAINED_BACKBONES.items()}
+    return {"scratch": t("train.start_scratch")} | pretrained
 
 
 def options_ui(root: Path) -> None:
-    """The run's settings; chosen_config() reads them."""
+    """The run's settings; chosen_config() reads them.
+
+    Choices are labelled from dicts made in this run's language: a widget may call its format_func between runs.
+    """
+    starting_points = starting_point_labels()
     start = st.radio(
-        "Start from",
-        list(STARTING_POINTS),
-        format_func=STARTING_POINTS.get,
+        t("train.start_from"),
+        list(starting_points),
+        format_func=starting_points.__getitem__,
         horizontal=True,
         key="start_from",
-        help="A pretrained backbone already knows ImageNet's photos: it needs only a new head and a short fine-tune.",
+        help=t("train.start_from_help"),
     )
     left, middle, right = st.columns(3)
-    per_class = middle.selectbox("Training photos per class", list(PHOTOS_PER_CLASS), index=3, key="per_class")
+    per_class = middle.selectbox(
+        t("train.per_class"),
+        list(PHOTOS_PER_CLASS),
+        index=3,
+        format_func=photos_per_class_labels().__getitem__,
+        key="per_class",
+    )
     defaults, preset = _defaults(start, PHOTOS_PER_CLASS[per_class])
-    left.slider("Epochs", 1, 60, defaults.epochs, key=f"epochs_{preset}")
+    left.slider(t("train.epochs"), 1, 60, defaults.epochs, key=f"epochs_{preset}")
     right.toggle(
-        "Data augmentation",
-        value=defaults.augment,
-        key=f"augment_{preset}",
-        help="Random flips, turns, zooms, shifts and contrast changes of each training photo. "
-        "A pretrained run without it computes each photo's features once: much faster.",
+        t("train.augmentation"), value=defaults.augment, key=f"augment_{preset}", help=t("train.augmentation_help")
     )
     left.select_slider(
-        "Learning rate", [3e-4, 1e-3, 3e-3, 1e-2], value=defaults.learning_rate, key=f"learning_rate_{start}"
+        t("train.learning_rate"), [3e-4, 1e-3, 3e-3, 1e-2], value=defaults.learning_rate, key=f"learning_rate_{start}"
     )
-    with st.expander("Advanced"):
+    with st.expander(t("train.advanced")):
         a, b, c = st.columns(3)
         if defaults.pretrained:
             # A fixed range: a slider whose bounds follow another widget resets itself when they move.
-            a.slider("Fine-tuning epochs (the last ones)", 0, 60, defaults.fine_tune_epochs, key="fine_tune")
+            a.slider(t("train.fine_tune_epochs"), 0, 60, defaults.fine_tune_epochs, key="fine_tune")
         else:
-            a.select_slider("Image size (pixels)", [64, 96, 128, 160], value=defaults.image_size, key="image_size")
-            b.select_slider("Filters in the first layer", [8, 16, 24, 32, 48], value=defaults.width, key="width")
-        c.select_slider("Batch size", [16, 32, 64], value=defaults.batch_size, key="batch_size")
-    suggested = run_title(root, chosen_config(), datetime.now())
-    middle.text_input("Run name", placeholder=suggested, key="run_name")
+            a.select_slider(t("train.image_size"), [64, 96, 128, 160], value=defaults.image_size, key="image_size")
+            b.select_slider(t("train.width"), [8, 16, 24, 32, 48], value=defaults.width, key="width")
+        c.select_slider(t("train.batch_size"), [16, 32, 64], value=defaults.batch_size, key="batch_size")
+    suggested = run_title(root, chosen_config(), datetime.now(), language())
+    middle.text_input(t("train.run_name"), placeholder=suggested, key="run_name")
 
 
 def _defaults(start: str, limit: int | None) -> tuple[TrainConfig, str]:
@@ -246,11 +253,11 @@ def start_run() -> None:
     when = datetime.now()
     augment = "aug" if config.augment else "noaug"
     file_name = f"{config.pretrained or 'scratch'}-{augment}-{config.limit_per_class or 'all'}pc-{when:%m%d-%H%M}"
-    title = typed_name or run_title(root, config, when)
+    title = typed_name or run_title(root, config, when, language())
     try:
         start_job(config, root, MODELS_DIR, typed_name or file_name, owner=visitor(), title=title)
     except JobBusy as busy:
-        st.session_state["start_refused"] = str(busy)
+        st.session_state["start_refused"] = busy.message(language())
         return
     if st.session_state["training_mode"] == "password":  # a public server: visitors' runs would fill its disk
         prune_runs(MODELS_DIR, PUBLIC_RUNS_KEPT)
@@ -267,26 +274,28 @@ def job_panel_ui() -> None:
         st.rerun(scope="app")
     if job is None:
         return
-    st.subheader(f"Run “{job.title}”")
+    st.subheader(t("train.run", title=job.title))
     st.progress(*progress_bar(job))
     best = job.record.validation_accuracy
     a, b, c = st.columns(3)
-    a.metric("Status", "stopping…" if job.stopping else job.status)
-    b.metric("Best validation accuracy", "–" if best is None else f"{best:.1%}")
-    c.metric("Time", f"{round(job.seconds)} s")  # the runs table's number, rounded alike, once the run has ended
+    a.metric(t("train.status"), t("train.stopping") if job.stopping else t(f"status.{job.status}"))
+    b.metric(t("train.best_validation_accuracy"), "–" if best is None else f"{best:.1%}")
+    # The runs table's number, rounded alike, once the run has ended.
+    c.metric(t("train.time"), t("train.seconds", seconds=round(job.seconds)))
     if job.error:
-        st.error(job.error)
+        st.error(job.record.error_message(language()))
     history = {job.title: list(job.record.history)}
-    accuracy_column, loss_column = st.columns(2)
-    points = list(job.batch_points)
-    accuracy_column.plotly_chart(training_figure(history, "accuracy", points), key="live_accuracy")
-    loss_column.plotly_chart(training_figure(history, "loss", points), key="live_loss")
+    # In presentation mode one chart above the other, each as wide as the screen.
+    accuracy_column, loss_column = (st.container(), st.container()) if presenting() else st.columns(2)
+    points, present = list(job.batch_points), presenting()
+    accuracy_column.plotly_chart(training_figure(history, "accuracy", points, language(), present), key="live_accuracy")
+    loss_column.plotly_chart(training_figure(history, "loss", points, language(), present), key="live_loss")
     where_it_looks_ui(job.record)
     if job.running and not job.stopping:
         allowed = may_stop(job)
-        help_text = None if allowed else "Only the visitor who started this run can stop it."
+        help_text = None if allowed else t("train.only_starter_stops")
         # A callback: the panel redraws right after it, saying "stopping…".
-        st.button("⏹ Stop after this batch", key="stop", disabled=not allowed, help=help_text, on_click=job.stop)
+        st.button("⏹ " + t("train.stop"), key="stop", disabled=not allowed, help=help_text, on_click=job.stop)
 
 
 def where_it_looks_ui(record: RunRecord) -> None:
@@ -299,18 +308,14 @@ def where_it_looks_ui(record: RunRecord) -> None:
     try:
         images = [heatmap_jpeg(record.heatmap_photo, record.image_size, e["heatmap"]) for e in [*earlier, latest]]
     except PhotoError:
-        st.caption("The validation photo watched during this run is no longer in its dataset.")
+        st.caption(t("train.watched_photo_gone"))
         return
     latest_column, earlier_column = st.columns([1, 2])
-    latest_column.image(images[-1], caption=f"Where the model looks after epoch {latest['epoch']}", width=HEATMAP_SIDE)
+    latest_column.image(images[-1], caption=t("train.looks_after_epoch", epoch=latest["epoch"]), width=HEATMAP_SIDE)
     if earlier:
-        captions = [f"epoch {entry['epoch']}" for entry in earlier]
+        captions = [t("train.epoch", epoch=entry["epoch"]) for entry in earlier]
         earlier_column.image(images[:-1], caption=captions, width=HEATMAP_SIDE // 2)
-    earlier_column.caption(
-        "One validation photo, as the model sees it, after each epoch: red where the evidence for its verdict "
-        "lies, blue where none does. A model that learns moves to the animal; one that learns its training "
-        "photos by heart may settle on the background."
-    )
+    earlier_column.caption(t("train.looks_explained"))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -320,29 +325,6 @@ def heatmap_jpeg(path: str, image_size: int, heat: list[list[float]]) -> bytes:
     return jpeg_bytes(overlay(photo, np.array(heat, np.float32)), quality=90)
 
 
-def progress_bar(job) -> tuple[float, str]:
-    """(fraction done, what the run does now) for st.progress."""
-    step = job.preparing
-    if job.status == "preparing" and step is None:
-        return 0.0, "Starting the training process…"
-    if job.status == "preparing":
-        what = {
-            "weights": "Downloading the backbone's ImageNet weights (only the first time)",
-            "decoding": "Decoding the photos",
-            "features": "Computing the backbone's features of each photo, once",
-        }[step.stage]
-        count = f": {step.done} of {step.total}" if step.stage != "weights" else ""
-        return step.done / max(1, step.total), f"{what}{count}…"
-    epochs = job.config.epochs
-    if job.stopping:
-        return job.progress, f"Epoch {job.current_epoch}/{epochs} · stopping after this batch…"
-    if job.running and not job.current_epoch:
-        return 0.0, f"Epoch 1/{epochs} · first batch (TensorFlow builds the model's graph first)…"
-    left = job.seconds_left
-    eta = f" · about {left:.0f} s left" if left is not None and job.running else ""
-    return job.progress, f"Epoch {job.current_epoch}/{epochs} · batch {job.current_batch}/{job.batches_per_epoch}{eta}"
-
-
 def finished_job_ui() -> None:
     job = current_job()
     if job is None or job.running or not job.out_path.is_file():
@@ -350,7 +332,11 @@ def finished_job_ui() -> None:
     # The picker's state can only change before the sidebar is drawn: in the click's callback.
     use = {MODEL_KEY: str(job.out_path)}
     if st.button(
-        f"Use “{job.title}” to classify", key="use_model", type="primary", on_click=st.session_state.update, args=(use,)
+        t("train.use_model", title=job.title),
+        key="use_model",
+        type="primary",
+        on_click=st.session_state.update,
+        args=(use,),
     ):
         st.switch_page("pages/classify.py")
 
@@ -359,19 +345,22 @@ def past_runs_ui() -> None:
     runs = list_runs(MODELS_DIR)
     if not runs:
         return
-    st.subheader("Past runs")
+    st.subheader(t("train.past_runs"))
     # One type per column: Arrow, which draws the table, refuses a column mixing numbers and words.
     rows = [
         {
-            "name": r.display_name,
-            "date": r.created[:16].replace("T", " "),
-            "started from": r.config.started_from,
-            "augmentation": "on" if r.config.augment else "off",
-            "photos/class": str(r.config.limit_per_class or "all"),
-            "epochs": r.epochs_run,
-            "best val. accuracy": r.validation_accuracy,
-            "time": round(r.seconds) if r.seconds else None,  # s, written when the run ends; rounded as the panel
-            "status": f"{r.state} · guessing: train longer" if r.guessing else r.state,
+            t("train.runs.name"): r.display_name,
+            t("train.runs.date"): r.created[:16].replace("T", " "),
+            t("train.runs.started_from"): started_from(r.config),
+            t("train.runs.augmentation"): t("train.on") if r.config.augment else t("train.off_short"),
+            t("train.runs.photos_per_class"): str(r.config.limit_per_class or t("train.all_photos")),
+            t("train.runs.epochs"): r.epochs_run,
+            t("train.runs.best_accuracy"): r.validation_accuracy,
+            # s, written when the run ends; rounded as the panel
+            t("train.runs.time"): round(r.seconds) if r.seconds else None,
+            t("train.runs.status"): t("train.guessing", state=t(f"status.{r.state}"))
+            if r.guessing
+            else t(f"status.{r.state}"),
         }
         for r in runs
     ]
@@ -380,20 +369,21 @@ def past_runs_ui() -> None:
         hide_index=True,
         key="runs_table",
         column_config={
-            "best val. accuracy": st.column_config.NumberColumn(format="percent"),
-            "time": st.column_config.NumberColumn(format="%d s"),
+            t("train.runs.best_accuracy"): st.column_config.NumberColumn(format="percent"),
+            t("train.runs.time"): st.column_config.NumberColumn(format=t("train.runs.seconds_format")),
         },
     )
     delete_run_ui(runs)
     titles = {r.name: r.display_name for r in runs}
     chosen = st.multiselect(
-        "Compare runs on one chart", list(titles), default=list(titles)[:2], format_func=titles.get, key="compare"
+        t("train.compare_runs"), list(titles), default=list(titles)[:2], format_func=titles.get, key="compare"
     )
     if chosen:
         histories = {r.display_name: r.history for r in runs if r.name in chosen}
         accuracy_column, loss_column = st.columns(2)
-        accuracy_column.plotly_chart(training_figure(histories, "accuracy"), key="compare_accuracy")
-        loss_column.plotly_chart(training_figure(histories, "loss"), key="compare_loss")
+        for column, metric in ((accuracy_column, "accuracy"), (loss_column, "loss")):
+            figure = training_figure(histories, metric, lang=language(), present=presenting())
+            column.plotly_chart(figure, key=f"compare_{metric}")
 
 
 def delete_run_ui(runs: list[RunRecord]) -> None:
@@ -409,14 +399,18 @@ def delete_run_ui(runs: list[RunRecord]) -> None:
     if not titles:
         return
     choice, button = st.columns([3, 1], vertical_alignment="bottom")
-    name = choice.selectbox("Delete a run and its model", list(titles), format_func=titles.get, key="delete_choice")
+    name = choice.selectbox(t("train.delete_run"), list(titles), format_func=titles.get, key="delete_choice")
     if st.session_state.get("confirm_delete") != name:
-        button.button("🗑 Delete…", key="delete", on_click=st.session_state.update, args=({"confirm_delete": name},))
+        button.button(
+            "🗑 " + t("train.delete"), key="delete", on_click=st.session_state.update, args=({"confirm_delete": name},)
+        )
         return
-    st.warning(f"Delete “{titles[name]}” and its model for good?")
+    st.warning(t("train.delete_for_good", title=titles[name]))
     yes, no = st.columns(2)
-    yes.button("Yes, delete it", key="delete_yes", type="primary", on_click=_delete, args=(name,))
-    no.button("Cancel", key="delete_cancel", on_click=st.session_state.pop, args=("confirm_delete", None))
+    yes.button(t("train.delete_yes"), key="delete_yes", type="primary", on_click=_delete, args=(name,))
+    no.button(
+        t("train.delete_cancel"), key="delete_cancel", on_click=st.session_state.pop, args=("confirm_delete", None)
+    )
 
 
 def _delete(name: str) -> None:
@@ -429,13 +423,8 @@ def _delete(name: str) -> None:
         forget_job(job)  # its panel goes too
 
 
-st.title("📈 Train a convnet")
-st.write(
-    "Train a model while the class watches the curves. From scratch, choose 100 photos per class "
-    "and watch the training curve race ahead of the validation curve: that gap is overfitting. "
-    "Then run it again with augmentation on, and compare the two runs below. From a pretrained "
-    "backbone, see how far ImageNet's features get with the same photos."
-)
+st.title("📈 " + t("train.title"))
+st.write(t("train.intro"))
 job = current_job()
 st.session_state["watched_running"] = bool(job and job.running)
 # The run trains in its own process, which these reruns do not slow down.
@@ -443,12 +432,12 @@ st.fragment(job_panel_ui, run_every=LIVE_PANEL_SECONDS if job and job.running el
 finished_job_ui()
 unusable_models_ui()  # here: with no dataset, the page stops further down
 
-st.subheader("New run")
+st.subheader(t("train.new_run"))
 st.session_state["may_train"] = training_allowed_ui()
 root = dataset_ui(st.session_state["may_train"])
 options_ui(root)
 may_train = st.session_state["may_train"]
-st.button("▶ Start training", key="start", type="primary", disabled=not may_train, on_click=start_run)
+st.button("▶ " + t("train.start"), key="start", type="primary", disabled=not may_train, on_click=start_run)
 if refused := st.session_state.pop("start_refused", None):
-    st.warning(f"Only one run at a time: {refused}")
+    st.warning(t("train.one_run_at_a_time", reason=refused))
 past_runs_ui()

@@ -1,18 +1,20 @@
-"""Shared fixtures: the shared photo folder, small dataset folders built from it, one tiny model, Keras's weights cache.
+"""Shared fixtures: the photos and weights tests read, small dataset folders built from them, one tiny model.
 
-The shared dataset lives beside the repository (catdog.config.SHARED_DATASET) and is read-only;
-tests copy a few dozen of its photos into temporary folders and write nothing else. The ImageNet
-weights of the pretrained backbones lie beside it, in ../shared/weights.
+Tests read photos from the shared dataset beside the repository (catdog.config.SHARED_DATASET), or,
+without it, from the one `python -m catdog download` puts in the data folder (find_photos); both are
+read-only, and tests copy a few dozen of their photos into temporary folders. The ImageNet weights of
+MobileNet v1 0.25 come from ../shared/weights, or from Keras's own cache (find_weights).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import sys
 from collections import Counter
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import SimpleNamespace
 
 import pytest
@@ -23,7 +25,9 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # so plain `pytest` (not only `python -m pytest`) finds catdog
     sys.path.insert(0, str(REPO))
 
-from catdog.config import SHARED_DATASET, SHARED_WEIGHTS  # noqa: E402 -- after the path is set
+# DATA_DIR is bound here, at import, before any test points catdog.config.DATA_DIR elsewhere.
+from catdog.config import DATA_DIR, SHARED_DATASET, SHARED_WEIGHTS  # noqa: E402 -- after the path is set
+from catdog.download import TUTORIAL_SIZE, TUTORIAL_URL  # noqa: E402
 
 PAGE_TIMEOUT_MS = 60_000  # what a browser test waits for a page at most: the machine may be busy
 MOBILENET_WEIGHTS = "mobilenet_2_5_224_tf_no_top.h5"  # MobileNet v1 0.25 without its top: 1 MB, fast
@@ -34,16 +38,54 @@ MOBILENET_WEIGHTS = "mobilenet_2_5_224_tf_no_top.h5"  # MobileNet v1 0.25 withou
 TINY_CONFIG = dict(image_size=32, width=8, epochs=1, limit_per_class=12, batch_size=8)
 
 
+# What `python -m catdog download` makes in the data folder: TensorFlow's tutorial photos, train/ and validation/.
+DOWNLOADED_DATASET = DATA_DIR / PurePosixPath(TUTORIAL_URL).stem
+DOWNLOAD_COMMAND = "python -m catdog download"
+# What fetches the ImageNet weights into Keras's cache, as a first pretrained run would.
+WEIGHTS_COMMAND = "python -m catdog download --weights"
+WEIGHTS_BYTES = 10_505_104  # both backbones' files
+
+
+def find_photos() -> Path | None:
+    """The dataset tests read photos from: ../shared's, else the one the download command fetched, else None."""
+    for root in (SHARED_DATASET, DOWNLOADED_DATASET):
+        if (root / "train" / "cats").is_dir():
+            return root
+    return None
+
+
+def find_weights() -> Path | None:
+    """MobileNet v1 0.25's ImageNet weights: ../shared's, else those in Keras's cache, else None."""
+    from catdog.model import weights_cache_dir
+
+    for folder in (SHARED_WEIGHTS, weights_cache_dir()):
+        if (folder / MOBILENET_WEIGHTS).is_file():
+            return folder / MOBILENET_WEIGHTS
+    return None
+
+
 def _natural(path: Path) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", path.name)]
 
 
-def copy_photos(shared: Path, split: str, class_folder: str, count: int, dest: Path) -> list[Path]:
-    """Copy the first `count` photos of shared/split/class_folder into dest; returns the copies."""
+def split_photos(dataset: Path, split: str, class_folder: str) -> list[Path]:
+    """The photos of dataset/split/class_folder in natural order (cat.2.jpg before cat.10.jpg).
+
+    The downloaded dataset has no test/: its validation photos are cut in two, the first half
+    kept as validation and the second half standing in for test, so no photo is in both.
+    """
+    if split == "train" or (dataset / "test").is_dir():
+        return sorted((dataset / split / class_folder).glob("*.jpg"), key=_natural)
+    validation = sorted((dataset / "validation" / class_folder).glob("*.jpg"), key=_natural)
+    half = len(validation) // 2
+    return validation[:half] if split == "validation" else validation[half:]
+
+
+def copy_photos(dataset: Path, split: str, class_folder: str, count: int, dest: Path) -> list[Path]:
+    """Copy the first `count` photos of one split's class folder into dest; returns the copies."""
     dest.mkdir(parents=True, exist_ok=True)
-    sources = sorted((shared / split / class_folder).glob("*.jpg"), key=_natural)[:count]
     copies = []
-    for source in sources:
+    for source in split_photos(dataset, split, class_folder)[:count]:
         copy = dest / source.name
         shutil.copyfile(source, copy)
         copies.append(copy)
@@ -51,7 +93,7 @@ def copy_photos(shared: Path, split: str, class_folder: str, count: int, dest: P
 
 
 def build_dataset(
-    shared: Path,
+    dataset: Path,
     root: Path,
     train: int = 12,
     validation: int = 6,
@@ -62,7 +104,7 @@ def build_dataset(
     for split, count in (("train", train), ("validation", validation), ("test", test)):
         if count:
             for class_folder in class_folders:
-                copy_photos(shared, split, class_folder, count, root / split / class_folder)
+                copy_photos(dataset, split, class_folder, count, root / split / class_folder)
     return root
 
 
@@ -73,28 +115,47 @@ def write_not_a_photo(path: Path) -> Path:
     return path
 
 
-NEEDS_SHARED = "needs ../shared"  # how a skip for want of the shared photos or weights begins
+# How a skip for want of something to read begins: the summary counts each kind.
+NEEDS_PHOTOS = "needs photos"
+NEEDS_WEIGHTS = "needs ImageNet weights"
+NEEDS_SHARED = "needs ../shared"  # a test that reads photos of the shared dataset by their names
 
 
-def missing_shared(what: Path) -> None:
-    """Without ../shared: a skip on a newcomer's machine (counted in the run's last line), a failure on CI."""
-    reason = f"{NEEDS_SHARED}: {what} not found"
+def missing(kind: str, what: str) -> None:
+    """A skip on a newcomer's machine (counted in the run's last lines), a failure on CI."""
+    reason = f"{kind}: {what}"
     if os.environ.get("CI"):
         pytest.fail(f"{reason}; CI must run every test")
     pytest.skip(reason)
 
 
 @pytest.fixture(scope="session")
+def photo_dataset() -> Path:
+    """The dataset tests read photos from (find_photos); pick its photos with split_photos or photos_of."""
+    dataset = find_photos()
+    if dataset is None:
+        missing(NEEDS_PHOTOS, f"neither {SHARED_DATASET} nor {DOWNLOADED_DATASET} found")
+    return dataset
+
+
+@pytest.fixture(scope="session")
+def photos_of(photo_dataset: Path):
+    """photos_of(split, class_folder): that folder's photos in natural order, as split_photos gives them."""
+    return lambda split, class_folder: split_photos(photo_dataset, split, class_folder)
+
+
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
+    """The shared dataset itself, for tests that name its photos (cat.4501.jpg); the download does not stand in."""
     if not (SHARED_DATASET / "train" / "cats").is_dir():
-        missing_shared(SHARED_DATASET)
+        missing(NEEDS_SHARED, f"{SHARED_DATASET} not found")
     return SHARED_DATASET
 
 
 @pytest.fixture(scope="session")
-def tiny_dataset(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def tiny_dataset(photo_dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """12 train, 6 validation and 4 test photos per class, in the SPLIT/cats, SPLIT/dogs layout."""
-    return build_dataset(shared_data, tmp_path_factory.mktemp("tiny_dataset"))
+    return build_dataset(photo_dataset, tmp_path_factory.mktemp("tiny_dataset"))
 
 
 @pytest.fixture(scope="session")
@@ -131,9 +192,9 @@ def keras_home(tmp_path_factory: pytest.TempPathFactory):
     keras.applications finds them there instead of downloading them, as on a user's machine
     after the first download: the code under test is exactly what users run.
     """
-    weights = SHARED_WEIGHTS / MOBILENET_WEIGHTS
-    if not weights.is_file():
-        missing_shared(weights)
+    weights = find_weights()
+    if weights is None:
+        missing(NEEDS_WEIGHTS, f"{MOBILENET_WEIGHTS} is neither in {SHARED_WEIGHTS} nor in Keras's cache")
     home = tmp_path_factory.mktemp("keras_home")
     (home / "models").mkdir()
     shutil.copyfile(weights, home / "models" / MOBILENET_WEIGHTS)
@@ -166,15 +227,15 @@ def offline_keras_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Simpl
 
 
 @pytest.fixture
-def make_dataset(shared_data: Path):
-    """build_dataset bound to the shared photos: make_dataset(root, train=..., validation=..., ...)."""
-    return lambda root, **counts: build_dataset(shared_data, root, **counts)
+def make_dataset(photo_dataset: Path):
+    """build_dataset bound to the tests' photos: make_dataset(root, train=..., validation=..., ...)."""
+    return lambda root, **counts: build_dataset(photo_dataset, root, **counts)
 
 
 @pytest.fixture
-def copy_shared(shared_data: Path):
-    """copy_photos bound to the shared photos: copy_shared(split, class_folder, count, dest)."""
-    return lambda split, class_folder, count, dest: copy_photos(shared_data, split, class_folder, count, dest)
+def copy_shared(photo_dataset: Path):
+    """copy_photos bound to the tests' photos: copy_shared(split, class_folder, count, dest)."""
+    return lambda split, class_folder, count, dest: copy_photos(photo_dataset, split, class_folder, count, dest)
 
 
 @pytest.fixture
@@ -217,10 +278,10 @@ def browser():
         playwright.stop()
 
 
-@pytest.fixture
-def visitor(browser):
-    """A fresh browser context (a new visitor, so a new Streamlit session) on a 1400×1000 window."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+@contextlib.contextmanager
+def new_visitor(browser, **context_options):
+    """A tab in a fresh browser context: a new visitor, so a new Streamlit session; closed afterwards."""
+    context = browser.new_context(**context_options)
     tab = context.new_page()
     tab.set_default_timeout(PAGE_TIMEOUT_MS)
     try:
@@ -229,20 +290,44 @@ def visitor(browser):
         context.close()
 
 
+@pytest.fixture
+def visitor(browser):
+    """A new visitor on a 1400×1000 window."""
+    with new_visitor(browser, viewport={"width": 1400, "height": 1000}, accept_downloads=True) as tab:
+        yield tab
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
-    """The run's last lines: how many tests did not run for want of ../shared and how to run them, then other skips."""
-    reasons = Counter(report.longrepr[2] for report in terminalreporter.stats.get("skipped", []))
-    for_shared = sum(n for reason, n in reasons.items() if reason.startswith(f"Skipped: {NEEDS_SHARED}"))
-    if for_shared:
+    """The run's last lines: how many tests did not run for want of photos or weights and how to fetch them."""
+    reasons = Counter(
+        report.longrepr[2].removeprefix("Skipped: ") for report in terminalreporter.stats.get("skipped", [])
+    )
+    fetches = {  # what each kind of skip lacks: (its name, the command that fetches it, its size in bytes)
+        NEEDS_PHOTOS: ("photos", DOWNLOAD_COMMAND, TUTORIAL_SIZE),
+        NEEDS_WEIGHTS: ("ImageNet weights", WEIGHTS_COMMAND, WEIGHTS_BYTES),
+    }
+    skipped = {kind: sum(n for reason, n in reasons.items() if reason.startswith(kind)) for kind in fetches}
+    lacking = [fetches[kind] for kind, n in skipped.items() if n]
+    if lacking:
+        command = " && ".join(command for _, command, _ in lacking)
         terminalreporter.write_line(
-            f"{for_shared} tests skipped for lack of photos: they read {SHARED_DATASET} and "
-            f"{SHARED_WEIGHTS}. Put the shared folder beside your clone, as CI does, to run them.",
+            f"{sum(skipped.values())} tests skipped for lack of {' and '.join(name for name, _, _ in lacking)}: "
+            f"run `{command}` (about {sum(size for _, _, size in lacking) / 1e6:.0f} MB) to fetch them, "
+            "or put the shared folder beside your clone",
+            yellow=True,
+            bold=True,
+        )
+    by_name = sum(n for reason, n in reasons.items() if reason.startswith(NEEDS_SHARED))
+    if by_name:
+        terminalreporter.write_line(
+            f"{by_name} tests skipped that read photos of {SHARED_DATASET} by their names: only the shared folder "
+            "beside your clone runs them",
             yellow=True,
             bold=True,
         )
     for reason, n in reasons.items():
-        if not reason.startswith(f"Skipped: {NEEDS_SHARED}"):
-            terminalreporter.write_line(f"{n} skipped: {reason.removeprefix('Skipped: ')}", yellow=True)
+        if not reason.startswith((NEEDS_PHOTOS, NEEDS_WEIGHTS, NEEDS_SHARED)):
+            terminalreporter.write_line(f"{n} skipped: {reason}", yellow=True)
 
 
 # --- the Streamlit app under streamlit.testing.v1.AppTest ------------------------------------------
@@ -304,6 +389,21 @@ def _run_app_as_a_server_does(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(PagesManager, "uses_pages_directory", False)
     monkeypatch.setattr(app_test, "PagesManager", NavigationPagesManager)
+
+
+@pytest.fixture
+def tiny_model_in_app(app_dirs, tiny_model):
+    """place(name): the session's tiny model and its run record, copied into the app's models folder as NAME.keras."""
+    from catdog.runs import metadata_path
+
+    def place(name: str) -> Path:
+        model_path, _ = tiny_model
+        copy = app_dirs.models / f"{name}.keras"
+        shutil.copyfile(model_path, copy)
+        shutil.copyfile(metadata_path(model_path), metadata_path(copy))
+        return copy
+
+    return place
 
 
 @pytest.fixture

@@ -1,14 +1,14 @@
 """The Classify page (app.py's default page) under Streamlit's AppTest: uploads, verdicts, the model picker.
 
 The app runs in this process with CATDOG_DATA_DIR and CATDOG_MODELS_DIR pointing at empty
-temporary folders (conftest.py's `app_dirs` and `open_app`); photos come from the shared set.
+temporary folders (conftest.py's `app_dirs` and `open_app`); photos are the first test photos of the tests'
+dataset (conftest.py's `photos_of`): the shared set's, or the downloaded one's.
 """
 
 from __future__ import annotations
 
 import io
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,19 +17,22 @@ from PIL import Image
 import catdog.runs
 from catdog.config import BUNDLED_MODEL, KEPT_PHOTOS_MAX
 from catdog.photos import jpeg_bytes, load_photo
-from catdog.runs import list_models, metadata_path, read_record
+from catdog.runs import list_models, read_record
 
 _SIDE = read_record(BUNDLED_MODEL).image_size
 BUNDLED_SIZE = f"{_SIDE} × {_SIDE}"  # the bundled model's input, as the page names it
 VERDICT = re.compile(r"(Dog|Cat) — (over )?\d+% sure|Not sure \(\d+% dog\)")
-# A picture of a cat or a dog. The bytes are read once per test module.
-PHOTO_NAMES = [("test", "dogs", "dog.4501.jpg"), ("test", "cats", "cat.4501.jpg"), ("test", "dogs", "dog.4502.jpg")]
 
 
 @pytest.fixture(scope="module")
-def photos(shared_data: Path) -> dict[str, bytes]:
-    """{"dog.4501.jpg": bytes, ...}: three real JPEGs from the shared set."""
-    return {name: (shared_data / split / folder / name).read_bytes() for split, folder, name in PHOTO_NAMES}
+def photos(photos_of) -> dict[str, bytes]:
+    """{"dog.jpg": bytes, "cat.jpg": ..., "dog-2.jpg": ...}: real JPEGs, the first test photos of each class.
+
+    Picked by position, not by name: the shared set and the downloaded one name their photos differently.
+    The bytes are read once per test module.
+    """
+    dogs, cats = photos_of("test", "dogs"), photos_of("test", "cats")
+    return {"dog.jpg": dogs[0].read_bytes(), "cat.jpg": cats[0].read_bytes(), "dog-2.jpg": dogs[1].read_bytes()}
 
 
 def uploader(at):
@@ -85,7 +88,7 @@ def test_with_no_photo_the_page_invites_an_upload(open_app):
     # The data folder holds no dataset, so there is no test photo to offer.
     assert not has_button(at, "random_sample")
     # The sidebar offers the bundled model, picked by default.
-    picker = at.sidebar.selectbox(key="model_path")
+    picker = at.sidebar.radio(key="model_path")
     assert picker.value == str(BUNDLED_MODEL)
     assert at.session_state["model_path"] == str(BUNDLED_MODEL)
 
@@ -94,7 +97,7 @@ def test_with_no_photo_the_page_invites_an_upload(open_app):
 
 
 def test_an_uploaded_photo_gets_a_verdict_and_a_probability_chart(open_app, photos):
-    at = upload(open_app(), [("dog.jpg", photos["dog.4501.jpg"], "image/jpeg")])
+    at = upload(open_app(), [("dog.jpg", photos["dog.jpg"], "image/jpeg")])
     assert not at.exception
     assert len(verdicts(at)) == 1, [*at.success, *at.warning]
     assert len(charts(at)) == 1
@@ -107,7 +110,7 @@ def test_an_uploaded_photo_gets_a_verdict_and_a_probability_chart(open_app, phot
 
 def test_a_text_file_posing_as_a_jpeg_gets_an_error_and_the_good_photo_still_gets_its_verdict(open_app, photos):
     files = [
-        ("dog.jpg", photos["dog.4501.jpg"], "image/jpeg"),
+        ("dog.jpg", photos["dog.jpg"], "image/jpeg"),
         ("notes.jpg", b"hello, I am a text file, not a JPEG\n", "image/jpeg"),
     ]
     at = upload(open_app(), files)
@@ -137,7 +140,7 @@ def test_three_photos_get_a_results_table_with_one_row_each(open_app, photos):
 
 
 def test_a_png_with_transparency_gets_a_verdict(open_app, photos):
-    photo = Image.open(io.BytesIO(photos["cat.4501.jpg"])).convert("RGBA")
+    photo = Image.open(io.BytesIO(photos["cat.jpg"])).convert("RGBA")
     alpha = Image.new("L", photo.size, 255)
     alpha.paste(0, (0, 0, photo.width // 2, photo.height))  # the left half fully transparent
     photo.putalpha(alpha)
@@ -150,11 +153,11 @@ def test_a_png_with_transparency_gets_a_verdict(open_app, photos):
 
 
 def test_the_uploader_hands_each_photo_over_once_and_earlier_photos_stay(open_app, photos):
-    at = upload(open_app(), [("dog.jpg", photos["dog.4501.jpg"], "image/jpeg")])
+    at = upload(open_app(), [("dog.jpg", photos["dog.jpg"], "image/jpeg")])
     assert not at.exception
     at.run()  # the uploader still lists the file, but the page has it already
     assert card_titles(at) == ["dog.jpg"]
-    at = upload(at, [("cat.jpg", photos["cat.4501.jpg"], "image/jpeg")])
+    at = upload(at, [("cat.jpg", photos["cat.jpg"], "image/jpeg")])
     assert card_titles(at) == ["cat.jpg", "dog.jpg"]  # the newest first, the earlier one kept
     assert len(verdicts(at)) == 2
 
@@ -176,7 +179,7 @@ def test_a_photo_is_removed_alone_or_with_all_the_others(open_app, photos):
 
 
 def test_each_card_shows_where_the_model_looked_until_the_visitor_hides_it(open_app, photos):
-    at = upload(open_app(), [("dog.jpg", photos["dog.4501.jpg"], "image/jpeg")])
+    at = upload(open_app(), [("dog.jpg", photos["dog.jpg"], "image/jpeg")])
 
     def heatmap_captions():
         return [img.caption for image in at.get("image") for img in image.proto.imgs if "model looked" in img.caption]
@@ -194,7 +197,7 @@ def test_each_card_shows_where_the_model_looked_until_the_visitor_hides_it(open_
 
 
 def test_the_caption_gives_the_size_of_the_photo_sent_not_of_the_one_shown(open_app, photos):
-    big = Image.open(io.BytesIO(photos["dog.4501.jpg"])).resize((4000, 3000))
+    big = Image.open(io.BytesIO(photos["dog.jpg"])).resize((4000, 3000))
     buffer = io.BytesIO()
     big.save(buffer, "JPEG", quality=80)
     at = upload(open_app(), [("big.jpg", buffer.getvalue(), "image/jpeg")])
@@ -223,13 +226,9 @@ def test_one_visitor_keeps_a_bounded_number_of_photos_and_is_told_about_the_rest
 
 
 @pytest.fixture
-def second_model(app_dirs, tiny_model) -> Path:
+def second_model(tiny_model_in_app) -> Path:
     """The session's tiny model (32 × 32 pixels) copied into the models folder as "second"."""
-    model_path, _ = tiny_model
-    copy = app_dirs.models / "second.keras"
-    shutil.copyfile(model_path, copy)
-    shutil.copyfile(metadata_path(model_path), metadata_path(copy))
-    return copy
+    return tiny_model_in_app("second")
 
 
 def test_picking_another_model_classifies_with_it_and_the_choice_survives_a_trip_to_the_train_page(
@@ -238,18 +237,18 @@ def test_picking_another_model_classifies_with_it_and_the_choice_survives_a_trip
     from pages.common import model_label
 
     at = open_app()
-    picker = at.sidebar.selectbox(key="model_path")
+    picker = at.sidebar.radio(key="model_path")
     models = list_models(second_model.parent)
     assert models[0] == BUNDLED_MODEL and models[-1] == second_model  # the bundled ones first, then the runs
     assert picker.options == [model_label(path) for path in models]
     assert picker.options[-1].startswith("second")
     assert picker.value == str(BUNDLED_MODEL)
 
-    dog = [("dog.jpg", photos["dog.4501.jpg"], "image/jpeg")]
+    dog = [("dog.jpg", photos["dog.jpg"], "image/jpeg")]
     upload(at, dog)
     assert squashed_size(at) == BUNDLED_SIZE
 
-    at.sidebar.selectbox(key="model_path").set_value(str(second_model))
+    at.sidebar.radio(key="model_path").set_value(str(second_model))
     at.run()
     assert not at.exception
     assert at.session_state["model_path"] == str(second_model)
@@ -262,13 +261,13 @@ def test_picking_another_model_classifies_with_it_and_the_choice_survives_a_trip
     at.run()
     assert not at.exception
     assert at.title[0].value == "📈 Train a convnet"
-    assert at.sidebar.selectbox(key="model_path").value == str(second_model)
+    assert at.sidebar.radio(key="model_path").value == str(second_model)
     assert at.session_state["model_path"] == str(second_model)
 
     at.switch_page("pages/classify.py")
     at.run()
     assert not at.exception
-    assert at.sidebar.selectbox(key="model_path").value == str(second_model)
+    assert at.sidebar.radio(key="model_path").value == str(second_model)
     # The photo is still there, with its verdict, without uploading it again.
     assert card_titles(at) == ["dog.jpg"]
     assert squashed_size(at) == "32 × 32"
@@ -319,7 +318,7 @@ def test_compare_all_models_shows_every_other_models_verdict_in_each_photos_card
     from catdog.predict import Classifier
     from pages.common import model_label
 
-    files = [(name, photos[name], "image/jpeg") for name in ("dog.4501.jpg", "cat.4501.jpg")]
+    files = [(name, photos[name], "image/jpeg") for name in ("dog.jpg", "cat.jpg")]
     at = upload(open_app(), files)
     toggle = at.toggle(key="compare_models")
     assert toggle.value is False  # off by default: only the picked model classifies
@@ -353,9 +352,9 @@ def one_model(app_dirs, monkeypatch):
 
 
 def test_with_a_single_model_there_is_nothing_to_compare(open_app, photos, one_model):
-    at = upload(open_app(), [("dog.jpg", photos["dog.4501.jpg"], "image/jpeg")])
+    at = upload(open_app(), [("dog.jpg", photos["dog.jpg"], "image/jpeg")])
     assert not at.exception
-    assert len(at.sidebar.selectbox(key="model_path").options) == 1
+    assert len(at.sidebar.radio(key="model_path").options) == 1
     assert len(verdicts(at)) == 1
     assert not [toggle for toggle in at.toggle if toggle.key == "compare_models"]
     assert not [block for block in at.markdown if block.value == "**What the other models say**"]
@@ -365,7 +364,7 @@ def test_look_inside_shows_a_layers_channels_and_augmented_versions_of_the_photo
     from catdog.explain import conv_layers
     from catdog.predict import Classifier
 
-    at = upload(open_app(), [("dog.jpg", photos["dog.4501.jpg"], "image/jpeg")])
+    at = upload(open_app(), [("dog.jpg", photos["dog.jpg"], "image/jpeg")])
     (inside,) = [t for t in at.toggle if t.key.startswith("inside_")]
     assert inside.value is False  # nothing computed until asked
     inside.set_value(True)
@@ -386,3 +385,23 @@ def test_look_inside_shows_a_layers_channels_and_augmented_versions_of_the_photo
     at.run()
     assert not at.exception
     assert channel_captions()[0].startswith(f"{layers[-1]}: ") and channel_captions() != first
+
+
+# --- photos that are neither -------------------------------------------------------------------------
+
+
+def test_a_drawing_of_a_car_is_called_neither_a_cat_nor_a_dog_with_the_models_own_verdict_beside_it(
+    open_app, photos
+):
+    from bench.neither_calibration import non_pet_images
+
+    car = io.BytesIO()
+    non_pet_images("car", 1, first_seed=4000)[0].save(car, "PNG")
+    at = upload(open_app(), [("car.png", car.getvalue(), "image/png"), ("dog.jpg", photos["dog.jpg"], "image/jpeg")])
+    assert not at.exception
+    assert [box.value.endswith("**This doesn't look like a cat or a dog**") for box in at.warning] == [True]
+    said = [c.value for c in at.caption if c.value.startswith("The model, which only knows cats and dogs")]
+    assert len(said) == 1 and VERDICT.search(said[0])  # the two-class verdict is still shown, as a caption
+    assert len(verdicts(at)) == 1  # the dog keeps its own verdict
+    table = at.dataframe[0].value
+    assert table["verdict"].str.startswith("neither? (the model: ").tolist() == [True, False]  # in upload order

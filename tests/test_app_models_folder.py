@@ -25,7 +25,7 @@ TRAIN_PAGE = "pages/train.py"
 
 
 def picker_labels(at) -> list[str]:
-    return at.sidebar.selectbox(key="model_path").options
+    return at.sidebar.radio(key="model_path").options
 
 
 def bundled_labels() -> list[str]:
@@ -203,7 +203,7 @@ def test_a_copy_of_each_bundled_model_in_the_models_folder_is_offered_once(open_
     at = open_app()
     assert not at.exception
     assert picker_labels(at) == bundled_labels()
-    assert at.sidebar.selectbox(key="model_path").value == str(BUNDLED_MODELS[0])
+    assert at.sidebar.radio(key="model_path").value == str(BUNDLED_MODELS[0])
 
     at.switch_page(TRAIN_PAGE)
     at.run()
@@ -222,7 +222,7 @@ def test_a_picked_model_damaged_after_its_check_gives_a_short_error_and_the_page
     second = app_dirs.models / "second.keras"
     shutil.copyfile(model_path, second)
     at = open_app()
-    at.sidebar.selectbox(key="model_path").set_value(str(second))
+    at.sidebar.radio(key="model_path").set_value(str(second))
     at.run()
     assert not at.exception and not at.error
     assert any("squashed to 32 × 32" in block.value for block in at.markdown)
@@ -246,7 +246,7 @@ def test_a_picked_model_damaged_after_its_check_gives_a_short_error_and_the_page
     at.run()
     assert not at.exception and not at.error
     assert picker_labels(at) == bundled_labels()
-    assert at.sidebar.selectbox(key="model_path").value == str(BUNDLED_MODELS[0])
+    assert at.sidebar.radio(key="model_path").value == str(BUNDLED_MODELS[0])
     assert any("squashed to" in block.value for block in at.markdown)
 
 
@@ -277,7 +277,7 @@ def test_a_run_file_with_wrong_values_is_left_out_of_the_past_runs(open_app, app
     assert len(tables) == 1 and list(tables[0]["name"]) == ["good"]
     assert picker_labels(at) == [*bundled_labels(), "bad"]  # the model still loads: offered under its name
 
-    at.sidebar.selectbox(key="model_path").set_value(str(bad))
+    at.sidebar.radio(key="model_path").set_value(str(bad))
     at.switch_page("pages/classify.py")
     at.run()
     assert not at.exception

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import split_photos
 from PIL import Image
 
 from catdog import jobs
@@ -211,7 +212,7 @@ def test_start_from_mobilenet_starts_a_pretrained_run_with_the_chosen_settings(o
 def test_the_small_data_option_brings_the_overfitting_lessons_settings(open_app, dataset):
     at = open_app(TRAIN_PAGE)
     assert at.slider(key="epochs_scratch").value == 30 and at.toggle(key="augment_scratch").value is True
-    at.selectbox(key="per_class").set_value("100 (small data: watch it overfit)").run()
+    at.selectbox(key="per_class").set_value("100").run()
     assert not at.exception
     small = TrainConfig.small_data()
     assert (small.epochs, small.augment, small.limit_per_class) == (20, False, 100)
@@ -225,7 +226,7 @@ def test_a_run_without_a_typed_name_gets_a_readable_title_and_a_safe_file_name(o
     started = []
     monkeypatch.setattr(jobs, "start_job", lambda *args, **kwargs: started.append((*args, kwargs)))
     at = open_app(TRAIN_PAGE)
-    at.selectbox(key="per_class").set_value("100 (small data: watch it overfit)").run()
+    at.selectbox(key="per_class").set_value("100").run()
     (name_box,) = [box for box in at.text_input if box.key == "run_name"]
     assert re.fullmatch(r"tiny · 100 per class · no augmentation · \d\d:\d\d", name_box.placeholder)
     button(at, "start").click()
@@ -246,7 +247,7 @@ def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")  # as in a server, where importing catdog sets its default
     at = open_app(TRAIN_PAGE)
     assert at.radio(key="start_from").value == "scratch"
-    at.selectbox(key="per_class").set_value("100 (small data: watch it overfit)").run()
+    at.selectbox(key="per_class").set_value("100").run()
     at.slider(key="epochs_small_data").set_value(2)
     at.toggle(key="augment_small_data").set_value(False)
     at.select_slider(key="image_size").set_value(64)
@@ -282,9 +283,9 @@ def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(
     assert read_record(job.out_path).seconds == job.seconds > 0
     (time_shown,) = [metric.value for metric in at.metric if metric.label == "Time"]
     assert time_shown == f"{runs.loc[0, 'time']} s" == f"{round(job.seconds)} s"  # the same whole seconds
-    assert any(option.startswith("page run · scratch") for option in at.sidebar.selectbox(key="model_path").options)
+    assert any(option.startswith("page run · scratch") for option in at.sidebar.radio(key="model_path").options)
     # Where the model looked in the first validation dog photo, after its last epoch and (small) its first.
-    assert job.record.heatmap_photo == str((dataset / "validation" / "dogs" / "dog.4001.jpg").resolve())
+    assert job.record.heatmap_photo == str(split_photos(dataset, "validation", "dogs")[0].resolve())
     shown = heatmap_images(at, media)
     assert [caption for caption, _ in shown] == ["Where the model looks after epoch 2", "epoch 1"]
     assert shown[0][1].size == (192, 192)  # the 64-pixel input, enlarged three times
@@ -320,7 +321,7 @@ def test_use_switches_to_the_classify_page_with_the_new_model(open_app, finished
     assert not at.exception, at.exception[0].message
     assert at.session_state["model_path"] == str(finished_job.out_path)
     assert at.title[0].value == "🐾 Cat or dog?"  # it took us to the Classify page
-    assert at.sidebar.selectbox(key="model_path").value == str(finished_job.out_path)
+    assert at.sidebar.radio(key="model_path").value == str(finished_job.out_path)
 
 
 @pytest.fixture
@@ -493,7 +494,7 @@ def test_the_live_panel_shows_where_the_model_looks_in_one_validation_photo_afte
 ):
     job = current_run(TrainConfig(image_size=32, width=8, epochs=12), "watching")
     job.apply(jobs.TrainBegan(batches_per_epoch=3))
-    job.apply(jobs.HeatmapPhoto(str(dataset / "validation" / "dogs" / "dog.4001.jpg")))
+    job.apply(jobs.HeatmapPhoto(str(split_photos(dataset, "validation", "dogs")[0])))
     at = open_app(TRAIN_PAGE)
     assert not at.exception
     assert heatmap_images(at, media) == []  # nothing to show before the first epoch ends
@@ -629,7 +630,7 @@ def test_a_model_that_scored_about_50_percent_is_marked_as_guessing_and_is_never
     learned = save_model_of(tiny_model, app_dirs.models, "learned", 0.81)
     at = open_app(TRAIN_PAGE)
     assert not at.exception
-    labels = at.sidebar.selectbox(key="model_path").options
+    labels = at.sidebar.radio(key="model_path").options
     assert "tiny · 100 per class · 5 epochs · scratch · guessing: train longer" in labels  # the title, in full
     assert "learned · scratch · 81% accuracy" in labels
     runs = runs_table(at).set_index("name")
@@ -640,7 +641,7 @@ def test_a_model_that_scored_about_50_percent_is_marked_as_guessing_and_is_never
     assert pages.common.default_model([coin]) == coin  # there is no other to offer
     monkeypatch.setattr("catdog.runs.BUNDLED_MODELS", ())
     at = open_app(TRAIN_PAGE)
-    assert at.sidebar.selectbox(key="model_path").value == str(learned)
+    assert at.sidebar.radio(key="model_path").value == str(learned)
 
 
 def test_who_may_train_deletes_a_run_and_its_model_once_confirmed_but_never_a_bundled_model(
@@ -680,7 +681,7 @@ def test_who_may_train_deletes_a_run_and_its_model_once_confirmed_but_never_a_bu
     assert not gone.exists() and not metadata_path(gone).exists()
     assert keep.is_file() and bundled.is_file()
     assert "tiny · 100 per class · no augmentation · 10:00" not in list(runs_table(at)["name"])
-    assert not any(label.startswith("tiny · 100 per class") for label in at.sidebar.selectbox(key="model_path").options)
+    assert not any(label.startswith("tiny · 100 per class") for label in at.sidebar.radio(key="model_path").options)
 
     with pytest.raises(ValueError, match="bundled"):
         delete_run(app_dirs.models, "bundled")

@@ -1,7 +1,7 @@
 """End-to-end browser tests: a real Streamlit server, driven by headless Chromium through Playwright.
 
 The server runs `streamlit run app.py` on a free local port with CATDOG_DATA_DIR pointing at a
-small dataset copied from the shared photos and CATDOG_MODELS_DIR at an empty temporary folder,
+small dataset copied from the tests' photos and CATDOG_MODELS_DIR at an empty temporary folder,
 so nothing is written into the repository except screenshots in tests/artifacts/ (gitignored).
 Most tests share one server; the shared-link tests start their own, as they are about its first
 request. Only 127.0.0.1 is ever contacted.
@@ -43,7 +43,7 @@ VERDICT = re.compile(r"(Dog|Cat) — (over )?\d+% sure|Not sure \(\d+% dog\)")
 UPRIGHT_CAPTION = re.compile(r"Your photo, upright: (\d+) × (\d+) pixels")
 MODEL_SEES_CAPTION = re.compile(r"What the model sees: (\d+) × (\d+) pixels, enlarged")
 ORIENTATION = 0x0112  # the EXIF tag
-NAVIGATION = [re.compile("Classify$"), re.compile("Evaluate$"), re.compile("Train$")]  # app.py's pages, in order
+NAVIGATION = [re.compile(f"{name}$") for name in ("Classify", "Evaluate", "Train", "Lesson")]  # app.py's pages
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -85,14 +85,14 @@ def running_app(data_dir: Path, models_dir: Path, log_path: Path) -> Iterator[st
 
 
 @pytest.fixture(scope="module")
-def app_server(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
+def app_server(photo_dataset: Path, tmp_path_factory: pytest.TempPathFactory):
     """(base URL, models folder) of the app server that most tests share, with a small dataset."""
     from conftest import build_dataset
 
     root = tmp_path_factory.mktemp("browser_app")
     data_dir, models_dir = root / "data", root / "models"
     models_dir.mkdir()
-    build_dataset(shared_data, data_dir / DATASET_NAME, **DATASET_COUNTS)
+    build_dataset(photo_dataset, data_dir / DATASET_NAME, **DATASET_COUNTS)
     log_path = root / "streamlit.log"
     try:
         with running_app(data_dir, models_dir, log_path) as url:
@@ -124,13 +124,13 @@ def app_url(app_server) -> str:
 
 
 @pytest.fixture(scope="module")
-def phone_photo(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def phone_photo(photos_of, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 12-megapixel JPEG stored on its side with EXIF Orientation 6, as phones save photos.
 
     Upright it is a 4000×3000 landscape photo of a dog; the stored pixels are 3000×4000 (turned
     90° counter-clockwise), and Orientation=6 tells a viewer to turn them 90° clockwise.
     """
-    source = sorted((shared_data / "test" / "dogs").glob("*.jpg"))[0]
+    source = photos_of("test", "dogs")[0]
     upright = Image.open(source).convert("RGB").resize((4000, 3000), Image.Resampling.BICUBIC)
     exif = Image.Exif()
     exif[ORIENTATION] = 6
@@ -241,8 +241,8 @@ def grid_rows(table) -> list[list[str]]:
 
 
 def sample_photos(page):
-    """The Train page's sample thumbnails (st.html figures, or st.image as the page once drew them)."""
-    return page.get_by_test_id("stMain").locator('[data-testid="stHtml"] img, [data-testid="stImage"] img')
+    """The Train page's sample thumbnails: st.html figures (the live panel's heatmaps are st.image)."""
+    return page.get_by_test_id("stMain").locator('[data-testid="stHtml"] figure img')
 
 
 def check_sample_photos(page) -> None:
@@ -251,13 +251,8 @@ def check_sample_photos(page) -> None:
     samples.nth(7).wait_for(state="attached")
     assert samples.count() == 8, "four sample photos of each class"
     assert samples.evaluate_all("imgs => imgs.every(img => img.complete && img.naturalWidth > 0)"), "none broken"
-    captions = page.get_by_test_id("stMain").locator('figcaption, [data-testid="stImageCaption"]').all_inner_texts()
+    captions = page.get_by_test_id("stMain").locator('[data-testid="stHtml"] figcaption').all_inner_texts()
     assert sum(c.startswith("cat") for c in captions) == 4 and sum(c.startswith("dog") for c in captions) == 4
-
-
-def shared_photos(shared_data: Path, split: str, class_folder: str, count: int) -> list[Path]:
-    """Paths straight into the read-only shared folder: the browser reads them, nothing is copied."""
-    return sorted((shared_data / split / class_folder).glob("*.jpg"))[:count]
 
 
 def set_slider(page, label: str, keys: list[str], expected: str) -> None:
@@ -291,7 +286,7 @@ def go_to_train_page(page, url: str) -> None:
     page.get_by_test_id("stSidebarNav").get_by_role("link", name=re.compile("Train")).click()
     page.get_by_role("heading", name=re.compile("Train a convnet")).wait_for()
     page.get_by_role("heading", name="New run").wait_for()
-    expect(page).to_have_url(re.compile(r"/train$"))
+    expect(page).to_have_url(re.compile(r"/train(\?lang=en)?$"))  # the address bar names the language
 
 
 # --------------------------------------------------------------------------- shared links
@@ -351,7 +346,7 @@ def test_a_visitor_uploads_a_sideways_12_megapixel_phone_photo_and_sees_it_uprig
 
 
 def test_a_text_file_named_like_a_photo_gets_a_clear_error_and_the_page_keeps_working(
-    page, app_url, not_a_photo, tmp_path, shared_data
+    page, app_url, not_a_photo, tmp_path, photos_of
 ):
     open_app(page, app_url)
     upload(page, not_a_photo(tmp_path / "notes.jpg"))
@@ -361,15 +356,15 @@ def test_a_text_file_named_like_a_photo_gets_a_clear_error_and_the_page_keeps_wo
     assert page.get_by_text(VERDICT).count() == 0
     screenshot(page, "classify-not-a-photo")
 
-    cat = shared_photos(shared_data, "test", "cats", 1)[0]
+    cat = photos_of("test", "cats")[0]  # straight from the read-only dataset: the browser reads it
     upload(page, cat)
     check_result_card(result_card(page, cat.name))
     assert "not an image we can read" in error.inner_text(), "the bad file is still listed with its error"
     screenshot(page, "classify-not-a-photo-then-a-photo")
 
 
-def test_a_photos_card_shows_where_the_model_looked_and_what_its_layers_see(page, app_url, shared_data):
-    dog = shared_photos(shared_data, "test", "dogs", 1)[0]
+def test_a_photos_card_shows_where_the_model_looked_and_what_its_layers_see(page, app_url, photos_of):
+    dog = photos_of("test", "dogs")[0]
     open_app(page, app_url)
     upload(page, dog)
     card = result_card(page, dog.name)
@@ -426,8 +421,8 @@ def test_one_visitor_flooding_the_uploader_does_not_keep_the_servers_memory(visi
     screenshot(visitor, "classify-upload-flood")
 
 
-def test_several_photos_at_once_give_a_results_table_that_downloads_as_csv(page, app_url, shared_data):
-    photos = shared_photos(shared_data, "test", "cats", 2) + shared_photos(shared_data, "test", "dogs", 1)
+def test_several_photos_at_once_give_a_results_table_that_downloads_as_csv(page, app_url, photos_of):
+    photos = photos_of("test", "cats")[:2] + photos_of("test", "dogs")[:1]
     open_app(page, app_url)
     upload(page, photos)
 
@@ -473,7 +468,7 @@ def test_the_train_page_shows_the_dataset_and_takes_small_options(page, app_url)
     screenshot(page, "train-small-options")
 
 
-def test_a_small_training_run_grows_its_curves_and_its_model_then_classifies(page, app_url, shared_data):
+def test_a_small_training_run_grows_its_curves_and_its_model_then_classifies(page, app_url, photos_of):
     epochs, name = 12, "browser-tiny"  # long enough to be seen mid-run by a panel redrawn every second
     go_to_train_page(page, app_url)
     choose_small_training_options(page, epochs=epochs)
@@ -524,13 +519,14 @@ def test_a_small_training_run_grows_its_curves_and_its_model_then_classifies(pag
     classify_heading.or_(crash).first.wait_for()
     if crash.count():
         pytest.fail(f"'Use “{name}” to classify' crashed: {crash.first.inner_text()[:400]}")
-    expect(page).to_have_url(re.compile(r"/(classify)?$"))  # Classify is the default page
-    picker = page.get_by_test_id("stSidebar").locator('[data-testid="stSelectbox"]')
-    expect(picker.locator("input")).to_have_value(  # 60 photos, 12 epochs: it may well be guessing still
+    expect(page).to_have_url(re.compile(r"/(classify)?(\?lang=en)?$"))  # Classify is the default page
+    # The model picker, not the language picker above it.
+    picker = page.get_by_test_id("stSidebar").get_by_role("radiogroup", name="Classify with")
+    expect(picker.get_by_role("radio", checked=True)).to_have_accessible_name(  # 60 photos, 12 epochs: may be guessing
         re.compile(rf"^{name} · scratch · (\d+% accuracy|guessing: train longer)$"), timeout=PAGE_TIMEOUT_MS
     )
 
-    dog = shared_photos(shared_data, "test", "dogs", 2)[1]
+    dog = photos_of("test", "dogs")[1]
     upload(page, dog)
     result = check_result_card(result_card(page, dog.name))
     assert result["model_input"] == 64, "the new 64-pixel model classified the photo"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from catdog.cli import main
+from catdog.config import BUNDLED_MODEL, SCRATCH_MODEL
 from catdog.predict import Classifier
 from catdog.runs import read_record
 from catdog.tensorflow_logs import start_up_lines_dropped
@@ -20,18 +22,22 @@ REPO = Path(__file__).resolve().parents[1]
 PREDICTION_LINE = re.compile(r"^.+: (cat|dog), \d+\.\d% dog$")
 
 
+@pytest.fixture(autouse=True)
+def english_terminal(monkeypatch):
+    """Lines for people are English here unless a test asks for another language, whatever this machine's LANG."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="module")
 def model(tiny_model) -> Path:
     return tiny_model[0]
 
 
 @pytest.fixture(scope="module")
-def photos(shared_data) -> list[Path]:
-    return [
-        shared_data / "test" / "cats" / "cat.4501.jpg",
-        shared_data / "test" / "dogs" / "dog.4501.jpg",
-        shared_data / "test" / "dogs" / "dog.4502.jpg",
-    ]
+def photos(photos_of) -> list[Path]:
+    """A cat and two dogs, the first test photos: by position, as the shared set and the download name them apart."""
+    return [photos_of("test", "cats")[0], *photos_of("test", "dogs")[:2]]
 
 
 # --- predict --------------------------------------------------------------------------------------
@@ -57,7 +63,8 @@ def test_predict_json_gives_one_object_per_line_matching_the_classifier(model, p
     assert [record["path"] for record in records] == [str(p) for p in photos]
     classifier = Classifier.load(model)
     for record, photo in zip(records, photos):
-        assert set(record) == {"path", "dog_probability", "label"}
+        assert set(record) == {"path", "dog_probability", "label", "neither"}
+        assert record["neither"] is False  # real test photos: 1.8% of them are flagged
         assert 0.0 <= record["dog_probability"] <= 1.0
         assert record["label"] == ("dog" if record["dog_probability"] > 0.5 else "cat")
         assert record["dog_probability"] == pytest.approx(classifier.classify(photo).dog_probability, abs=1e-4)
@@ -82,7 +89,7 @@ def test_predict_json_reports_unreadable_photos_as_path_and_error(model, photos,
     assert code == 1
     assert [r["path"] for r in records] == [str(bad), str(photos[0]), str(missing), str(tmp_path)]
     assert set(records[0]) == {"path", "error"} and "not an image" in records[0]["error"]
-    assert set(records[1]) == {"path", "dog_probability", "label"}
+    assert set(records[1]) == {"path", "dog_probability", "label", "neither"}
     assert "does not exist" in records[2]["error"]
     assert "folder" in records[3]["error"]
 
@@ -159,6 +166,67 @@ def test_python_dash_m_catdog_help_names_the_three_commands():
     assert result.returncode == 0
     for command in ("predict", "train", "evaluate"):
         assert command in result.stdout
+
+
+# --- languages ------------------------------------------------------------------------------------
+
+CHINESE_PREDICTION = re.compile(r"^.+：(猫|狗)（是狗的概率 \d+\.\d%）$")
+
+
+def test_python_dash_m_catdog_predict_lang_zh_prints_a_chinese_verdict(model, photos):
+    result = subprocess.run(
+        [sys.executable, "-m", "catdog", "predict", "--lang", "zh", "--model", str(model), str(photos[0])],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert CHINESE_PREDICTION.match(line) and line.startswith(f"{photos[0]}："), line
+
+
+def test_a_chinese_terminal_gets_chinese_lines_and_errors_and_lang_overrides_it(
+    model, photos, tmp_path, not_a_photo, capsys, monkeypatch
+):
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    bad = not_a_photo(tmp_path / "notes.jpg")
+    code = main(["predict", "--model", str(model), str(photos[0]), str(bad)])
+    verdict, error = capsys.readouterr().out.splitlines()
+    assert code == 1
+    assert CHINESE_PREDICTION.match(verdict), verdict
+    assert error == f"{bad}：错误：这不是我们能读取的图像"
+    assert main(["--lang", "en", "predict", "--model", str(model), str(photos[0])]) == 0  # before the command too
+    assert PREDICTION_LINE.match(capsys.readouterr().out.strip())
+    main(["evaluate", "--data", str(tmp_path / "nowhere"), "--model", str(model)])
+    assert capsys.readouterr().err.startswith("错误：")
+
+
+def test_json_output_stays_english_in_any_language(model, photos, capsys):
+    argv = ["predict", "--json", "--model", str(model), *map(str, photos)]
+    assert main(argv) == 0
+    english = capsys.readouterr().out
+    assert main(["--lang", "zh", *argv]) == 0
+    assert capsys.readouterr().out == english
+
+
+@pytest.mark.parametrize(
+    ("environment", "lang"),
+    [
+        ({"LANG": "zh_CN.UTF-8"}, "zh"),
+        ({"LANG": "zh_TW"}, "zh"),
+        ({"LANG": "en_GB.UTF-8"}, "en"),
+        ({"LANG": "fr_FR.UTF-8"}, "en"),
+        ({"LANG": "C.UTF-8"}, "en"),
+        ({"LANG": "zh_CN.UTF-8", "LC_ALL": "en_US.UTF-8"}, "en"),  # LC_ALL wins, as for every program
+        ({"LANG": "en_US.UTF-8", "LC_MESSAGES": "zh_CN.UTF-8"}, "zh"),
+        ({}, "en"),
+    ],
+)
+def test_the_terminals_language_comes_from_lc_all_then_lc_messages_then_lang(environment, lang):
+    from catdog.i18n import language_from_environment
+
+    assert language_from_environment(environment) == lang
 
 
 # --- bad arguments ----------------------------------------------------------------------------------
@@ -262,8 +330,8 @@ def test_evaluate_with_a_missing_model_exits_2(tmp_path, labelled_folder, capsys
 
 
 def test_train_with_tiny_settings_saves_a_model_and_says_where(tmp_path, make_dataset, not_a_photo, capsys):
-    data = make_dataset(tmp_path / "data", train=8, validation=3, test=2)
-    bad = not_a_photo(data / "train" / "dogs" / "dog.0.jpg")
+    data = make_dataset(tmp_path / "data", train=7, validation=3, test=2)
+    bad = not_a_photo(data / "train" / "dogs" / "notes.jpg")  # the 8th dog file, in natural order
     out = tmp_path / "models" / "cli.keras"
     # --batch-size 4: four steps in the epoch rather than one.
     argv = ["train", "--data", str(data), "--out", str(out), "--image-size", "32", "--width", "8"]
@@ -282,7 +350,7 @@ def test_train_with_tiny_settings_saves_a_model_and_says_where(tmp_path, make_da
     assert record.config.image_size == 32 and record.config.limit_per_class == 8
     assert record.config.pretrained is None  # from scratch unless --pretrained
     assert record.status == "finished" and record.epochs_run == 1
-    assert record.train_photos == 15  # the first 8 files per class, one of them a text file
+    assert record.train_photos == 14  # 7 cats, and the 8 dog files but the text file
     assert [path for path, _ in record.unreadable] == [str(bad)]
 
 
@@ -363,3 +431,34 @@ def test_train_pretrained_without_its_weights_and_offline_exits_2_with_an_error(
     assert "Traceback" not in captured.err + captured.out
     assert not out.exists()
     assert read_record(out).status == "failed"  # the run's record says why
+
+
+def test_predict_says_a_drawing_of_a_car_is_neither_a_cat_nor_a_dog_in_both_forms(tmp_path, capsys):
+    from bench.neither_calibration import non_pet_images
+
+    car = tmp_path / "car.png"
+    non_pet_images("car", 1, first_seed=3000)[0].save(car)
+    assert main(["predict", "--model", str(SCRATCH_MODEL), str(car)]) == 0
+    line = capsys.readouterr().out.strip()
+    assert line.startswith(f"{car}: doesn't look like a cat or a dog (the model alone says "), line
+    assert main(["predict", "--json", "--lang", "zh", str(car)]) == 0
+    assert json.loads(capsys.readouterr().out)["neither"] is True
+
+
+def test_calibrate_neither_saves_a_detector_beside_a_pretrained_model_and_refuses_one_from_scratch(
+    tiny_dataset, tmp_path, capsys
+):
+    from catdog.neither import NeitherDetector
+
+    model = tmp_path / "pets.keras"
+    shutil.copyfile(BUNDLED_MODEL, model)
+    assert main(["calibrate-neither", "--model", str(model), "--data", str(tiny_dataset)]) == 0
+    out = capsys.readouterr().out
+    assert f"{tmp_path / 'pets.neither.npz'}: 24 training photos, threshold " in out
+    assert "test photos flagged as neither a cat nor a dog: " in out
+    detector = NeitherDetector.load(tmp_path / "pets.neither.npz")
+    assert detector.bank.shape == (24, 1280) and detector.model_path == model
+    assert main(["calibrate-neither", "--model", str(SCRATCH_MODEL), "--data", str(tiny_dataset)]) == 2
+    assert "has no pretrained backbone" in capsys.readouterr().err
+    assert main(["calibrate-neither", "--data", str(tmp_path / "nothing")]) == 2
+    assert "is not a folder" in capsys.readouterr().err

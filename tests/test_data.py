@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from catdog.config import SHARED_DATASET
 from catdog.data import (
     DatasetError,
     decode_photos,
@@ -32,30 +33,29 @@ def names(items) -> list[str]:
     return [path.name for path, _ in items]
 
 
-# --- the shared dataset ----------------------------------------------------------------------
+# --- a real dataset: the shared one, or the one the download command fetched -----------------------
 
 
-def test_the_shared_dataset_is_found_as_split_folders_with_its_known_counts(shared_data: Path):
-    dataset = find_dataset(shared_data)
+def test_a_real_dataset_is_found_as_split_folders_with_its_known_counts(photo_dataset: Path):
+    dataset = find_dataset(photo_dataset)
     assert dataset.layout == "folders"
-    assert dataset.root == shared_data
-    assert dataset.counts() == {
-        "train": {"cat": 1000, "dog": 1000},
-        "validation": {"cat": 500, "dog": 500},
-        "test": {"cat": 250, "dog": 250},
-    }
+    assert dataset.root == photo_dataset
+    known = {"train": {"cat": 1000, "dog": 1000}, "validation": {"cat": 500, "dog": 500}}
+    if photo_dataset == SHARED_DATASET:  # the download has no test split
+        known["test"] = {"cat": 250, "dog": 250}
+    assert dataset.counts() == known
 
 
-def test_labels_follow_the_folders_cats_are_0_and_dogs_are_1(shared_data: Path):
-    dataset = find_dataset(shared_data)
+def test_labels_follow_the_folders_cats_are_0_and_dogs_are_1(photo_dataset: Path):
+    dataset = find_dataset(photo_dataset)
     for items in dataset.splits.values():
         for path, label in items:
             assert path.parent.name == ("cats", "dogs")[label]
             assert path.name.startswith(("cat.", "dog.")[label])
 
 
-def test_a_string_path_works_as_well_as_a_path(shared_data: Path):
-    assert find_dataset(str(shared_data)).counts() == find_dataset(shared_data).counts()
+def test_a_string_path_works_as_well_as_a_path(photo_dataset: Path):
+    assert find_dataset(str(photo_dataset)).counts() == find_dataset(photo_dataset).counts()
 
 
 def test_a_folders_dataset_without_a_test_split_has_only_train_and_validation(tmp_path: Path, make_dataset):
@@ -165,9 +165,10 @@ def test_photos_are_listed_in_natural_order_so_cat_10_comes_after_cat_9(tmp_path
     assert [label for _, label in items] == [0] * 6 + [1] * 6
 
 
-def test_limit_per_class_keeps_the_first_five_of_each_class_in_name_order(shared_data: Path):
-    kept = limit_per_class(labelled_photos(shared_data / "train"), 5)
-    assert names(kept) == [f"cat.{n}.jpg" for n in range(1, 6)] + [f"dog.{n}.jpg" for n in range(1, 6)]
+def test_limit_per_class_keeps_the_first_five_of_each_class_in_name_order(photo_dataset: Path):
+    kept = limit_per_class(labelled_photos(photo_dataset / "train"), 5)
+    first = 1 if photo_dataset == SHARED_DATASET else 0  # the download's photos are numbered from 0
+    assert names(kept) == [f"{name}.{n}.jpg" for name in ("cat", "dog") for n in range(first, first + 5)]
     assert [label for _, label in kept] == [0] * 5 + [1] * 5
 
 
@@ -198,10 +199,10 @@ def test_a_limit_larger_than_a_class_keeps_the_whole_class():
 # --- listing the datasets a data folder holds ----------------------------------------------------
 
 
-def test_list_datasets_finds_the_shared_dataset_under_its_parent_and_not_its_split_folders(shared_data: Path):
-    found = list_datasets(shared_data.parent)
-    assert shared_data in found
-    assert not any(path != shared_data and path.is_relative_to(shared_data) for path in found)
+def test_list_datasets_finds_a_real_dataset_under_its_parent_and_not_its_split_folders(photo_dataset: Path):
+    found = list_datasets(photo_dataset.parent)
+    assert photo_dataset in found
+    assert not any(path != photo_dataset and path.is_relative_to(photo_dataset) for path in found)
 
 
 def test_list_datasets_of_a_missing_folder_is_empty(tmp_path: Path):
@@ -219,12 +220,8 @@ def test_list_datasets_finds_both_layouts_one_and_two_levels_down(tmp_path: Path
 # --- decoding ------------------------------------------------------------------------------------
 
 
-def test_decode_photos_skips_a_corrupt_file_and_reports_it(shared_data: Path, tmp_path: Path, not_a_photo):
-    good = [
-        (shared_data / "test" / "cats" / "cat.4501.jpg", 0),
-        (shared_data / "test" / "dogs" / "dog.4501.jpg", 1),
-        (shared_data / "test" / "dogs" / "dog.4502.jpg", 1),
-    ]
+def test_decode_photos_skips_a_corrupt_file_and_reports_it(photos_of, tmp_path: Path, not_a_photo):
+    good = [(photos_of("test", "cats")[0], 0), *((dog, 1) for dog in photos_of("test", "dogs")[:2])]
     bad = not_a_photo(tmp_path / "cat.999.jpg")
     items = [good[0], (bad, 0), *good[1:]]
 
@@ -240,8 +237,8 @@ def test_decode_photos_skips_a_corrupt_file_and_reports_it(shared_data: Path, tm
     assert all(decoded.pixels[i].std() > 5 for i in range(3))  # real photos, not blank filler
 
 
-def test_decode_photos_keeps_the_order_of_the_items(shared_data: Path):
-    cat, dog = shared_data / "test" / "cats" / "cat.4501.jpg", shared_data / "test" / "dogs" / "dog.4501.jpg"
+def test_decode_photos_keeps_the_order_of_the_items(photos_of):
+    cat, dog = photos_of("test", "cats")[0], photos_of("test", "dogs")[0]
     forward = decode_photos([(cat, 0), (dog, 1)], image_size=24)
     backward = decode_photos([(dog, 1), (cat, 0)], image_size=24)
     assert forward.labels.tolist() == [0, 1] and backward.labels.tolist() == [1, 0]

@@ -118,13 +118,13 @@ CAT, DOG = pillow_jpeg((200, 120, 40)), pillow_jpeg((40, 90, 200))
 
 
 @pytest.fixture
-def tutorial_entries(shared_data: Path) -> list[tuple[str, bytes]]:
+def tutorial_entries(photos_of) -> list[tuple[str, bytes]]:
     """The tutorial ZIP's layout in small: 3 + 3 training and 2 + 2 validation photos, and its stray vectorize.py."""
     entries = [(f"{TOP}/", b""), (f"{TOP}/vectorize.py", b"print('not a photo')\n")]
     for split, count in (("train", 3), ("validation", 2)):
         for class_folder in ("cats", "dogs"):
             entries.append((f"{TOP}/{split}/{class_folder}/", b""))
-            for photo in sorted((shared_data / split / class_folder).glob("*.jpg"))[:count]:
+            for photo in photos_of(split, class_folder)[:count]:
                 entries.append((f"{TOP}/{split}/{class_folder}/{photo.name}", photo.read_bytes()))
     return entries
 
@@ -271,7 +271,7 @@ def test_no_network_names_the_host_and_says_to_download_by_hand_and_import(refus
     err = capsys.readouterr().err
     assert code == 1
     host = refused_url.split("/")[2]
-    assert err.startswith(f"error: could not reach {host} (Connection refused)")
+    assert err.startswith(f"error: could not reach {host}: ") and err.rstrip().endswith("(Connection refused)")
     assert f"download {refused_url} by hand and run `python -m catdog import {TOP}.zip`" in err
     assert "Traceback" not in err
     assert contents(data) == []
@@ -324,7 +324,7 @@ def test_a_zip_bomb_of_many_files_is_refused_before_unpacking(server, tutorial_z
 
 def test_a_zip_bomb_of_zeros_is_refused_before_unpacking(server, tutorial_entries, data, monkeypatch):
     monkeypatch.setattr(download, "MAX_UNZIPPED_BYTES", 5_000_000)
-    bomb = zip_bytes([*tutorial_entries, (f"{TOP}/train/cats/cat.0.jpg", bytes(20_000_000))])
+    bomb = zip_bytes([*tutorial_entries, (f"{TOP}/train/cats/zeros.jpg", bytes(20_000_000))])
     assert len(bomb) < 1_000_000  # 20 MB of zeros squeeze into a few kilobytes
     with pytest.raises(FetchError, match=r"unpacks to 20\.\d MB, more than 5\.0 MB"):
         download_dataset(server.serve(f"/{TOP}.zip", bomb), data)
@@ -558,3 +558,34 @@ def test_bad_arguments_exit_2_with_a_usage_message(argv, complaint, capsys):
     assert exited.value.code == 2
     err = capsys.readouterr().err
     assert "usage:" in err and complaint in err
+
+
+def test_download_weights_fetches_each_backbones_imagenet_weights_into_keras_cache_once(
+    server, tmp_path, monkeypatch, capsys
+):
+    """keras.applications downloads them from Google's storage; here the same files come from a local server."""
+    import keras.src.applications.mobilenet as mobilenet
+    import keras.src.applications.mobilenet_v2 as mobilenet_v2
+    from conftest import NEEDS_SHARED, missing, use_keras_home
+
+    from catdog.config import SHARED_WEIGHTS
+    from catdog.model import BACKBONES
+
+    files = [BACKBONES[name].weights_file for name in ("mobilenet_v2", "mobilenet")]
+    if not all((SHARED_WEIGHTS / file).is_file() for file in files):
+        missing(NEEDS_SHARED, str(SHARED_WEIGHTS))
+    for file in files:
+        server.serve(f"/weights/{file}", (SHARED_WEIGHTS / file).read_bytes())
+    for module in (mobilenet, mobilenet_v2):
+        monkeypatch.setattr(module, "BASE_WEIGHT_PATH", server.url("/weights/"))
+    use_keras_home(monkeypatch, tmp_path / "keras")
+
+    assert main(["download", "--weights"]) == 0
+    out = capsys.readouterr().out
+    assert out.count("downloading the ImageNet weights of") == 2
+    for file in files:
+        assert (tmp_path / "keras" / "models" / file).read_bytes() == (SHARED_WEIGHTS / file).read_bytes()
+        assert f"ImageNet weights in {tmp_path / 'keras' / 'models' / file}" in out
+    assert main(["download", "--weights"]) == 0  # already there: nothing fetched again
+    assert "downloading" not in capsys.readouterr().out
+    assert sorted(server.requests) == sorted(f"/weights/{file}" for file in files)

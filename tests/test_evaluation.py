@@ -44,7 +44,7 @@ def pairwise_auc(labels, scores) -> float:
 
 
 @pytest.fixture(scope="module")
-def scored(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
+def scored(photo_dataset: Path, tmp_path_factory: pytest.TempPathFactory):
     """(the from-scratch model, its Evaluation, each photo's probability from classify) on 6 cats, 6 dogs
     and a text file posing as a photo."""
     from conftest import copy_photos, write_not_a_photo
@@ -52,8 +52,8 @@ def scored(shared_data: Path, tmp_path_factory: pytest.TempPathFactory):
     from catdog.predict import Classifier
 
     folder = tmp_path_factory.mktemp("labelled")
-    copy_photos(shared_data, "test", "cats", 6, folder / "cats")
-    copy_photos(shared_data, "test", "dogs", 6, folder / "dogs")
+    copy_photos(photo_dataset, "test", "cats", 6, folder / "cats")
+    copy_photos(photo_dataset, "test", "dogs", 6, folder / "dogs")
     write_not_a_photo(folder / "dogs" / "dog.99999.jpg")
     classifier = Classifier.load(SCRATCH_MODEL)
     calls = []

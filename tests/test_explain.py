@@ -35,8 +35,8 @@ def classifier(request) -> Classifier:
 
 
 @pytest.fixture(scope="module")
-def dogs(shared_data) -> list[Path]:
-    return sorted((shared_data / "test" / "dogs").glob("*.jpg"))[:8]
+def dogs(photos_of) -> list[Path]:
+    return photos_of("test", "dogs")[:8]
 
 
 def layer_at(model, path: str):
@@ -195,8 +195,8 @@ def test_augmented_versions_differ_from_the_photo_and_each_other_and_repeat_with
 
 
 @pytest.fixture(scope="module")
-def photos(shared_data) -> list[Path]:
-    return [shared_data / "test" / "dogs" / "dog.4501.jpg", shared_data / "test" / "cats" / "cat.4501.jpg"]
+def photos(photos_of) -> list[Path]:
+    return [photos_of("test", "dogs")[0], photos_of("test", "cats")[0]]
 
 
 def test_explain_writes_each_photo_with_its_heatmap_into_the_folder_it_makes(photos, tmp_path, capsys):

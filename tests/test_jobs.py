@@ -23,6 +23,7 @@ import pytest
 from catdog import jobs
 from catdog.config import TrainConfig
 from catdog.data import find_dataset
+from catdog.i18n import Message, translate
 from catdog.jobs import (
     BatchEnded,
     EpochEnded,
@@ -440,9 +441,10 @@ def test_each_report_from_the_training_process_updates_the_job(tmp_path):
 def test_a_failure_report_ends_the_job_with_its_message(tmp_path):
     job = fresh_job(tmp_path)
     job.apply(TrainBegan(batches_per_epoch=3))
-    job.apply(Failed("The server ran out of memory. Try fewer photos per class."))
+    job.apply(Failed(Message("run_failed.out_of_memory")))
     assert job.status == "failed" and not job.running
-    assert job.error == "The server ran out of memory. Try fewer photos per class."
+    assert job.error == translate("run_failed.out_of_memory")  # English, as the CLI and logs read it
+    assert job.record.error_message("zh") == translate("run_failed.out_of_memory", "zh")  # a visitor's language
 
 
 @pytest.mark.parametrize("message", ["on_epoch_end", {"epoch": 1}, None], ids=["method-name", "dict", "none"])
@@ -458,7 +460,7 @@ def test_a_deleted_runs_job_is_forgotten_once_it_has_ended(tmp_path, monkeypatch
     monkeypatch.setattr(jobs, "_current", job)
     forget_job(job)
     assert current_job() is job  # still going: the pages follow it
-    job.apply(Failed("The server ran out of memory."))
+    job.apply(Failed(Message("run_failed.out_of_memory")))
     forget_job(fresh_job(tmp_path))
     assert current_job() is job  # another job: nothing changes
     forget_job(job)

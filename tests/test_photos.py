@@ -289,10 +289,6 @@ def test_a_95_megapixel_image_under_the_stated_limit_is_accepted():
 # --- things that are not photos --------------------------------------------------------------
 
 
-def _real_jpeg(shared_data: Path) -> bytes:
-    return (shared_data / "train" / "cats" / "cat.1.jpg").read_bytes()
-
-
 NOT_PHOTOS = {
     "empty bytes": b"",
     "a text file renamed .jpg": b"hello",
@@ -326,8 +322,8 @@ def test_an_empty_file_says_it_is_empty(tmp_path: Path):
         load_photo(path)
 
 
-def test_a_jpeg_cut_off_halfway_through_the_upload_raises_photo_error(shared_data: Path):
-    data = _real_jpeg(shared_data)
+def test_a_jpeg_cut_off_halfway_through_the_upload_raises_photo_error(photos_of):
+    data = photos_of("train", "cats")[0].read_bytes()
     assert load_photo(data).size  # the whole file is fine
     with pytest.raises(PhotoError, match="damaged or cut short"):
         load_photo(data[: len(data) // 2])
@@ -370,8 +366,8 @@ def test_model_input_is_a_square_uint8_rgb_array(size):
     assert_colour(tuple(int(v) for v in pixels[size // 2, size - 3]), BLUE, tolerance=5)
 
 
-def test_model_input_of_a_loaded_shared_photo(shared_data: Path):
-    pixels = model_input(load_photo(shared_data / "test" / "dogs" / "dog.4501.jpg"), 64)
+def test_model_input_of_a_loaded_dataset_photo(photos_of):
+    pixels = model_input(load_photo(photos_of("test", "dogs")[0]), 64)
     assert pixels.shape == (64, 64, 3) and pixels.dtype == np.uint8
     assert pixels.std() > 5  # a real photo, not a blank square
 

@@ -28,6 +28,7 @@ import catdog.train
 from catdog.config import DOG_THRESHOLD, SCRATCH_MODEL, TrainConfig
 from catdog.data import DatasetError, DecodedPhotos, find_dataset
 from catdog.explain import heatmap
+from catdog.i18n import Message
 from catdog.model import (
     BACKBONES,
     WeightsUnavailable,
@@ -359,9 +360,9 @@ def test_a_classifier_without_a_run_record_has_none(loaded_model, tmp_path):
     assert Classifier.load(out).record is None
 
 
-def test_a_prediction_carries_the_pixels_and_a_verdict(tiny_model, shared_data):
+def test_a_prediction_carries_the_pixels_and_a_verdict(tiny_model, photos_of):
     classifier = Classifier.load(tiny_model[0])
-    prediction = classifier.classify(shared_data / "test" / "cats" / "cat.4501.jpg")
+    prediction = classifier.classify(photos_of("test", "cats")[0])
     assert isinstance(prediction, Prediction)
     assert prediction.pixels.shape == (32, 32, 3) and prediction.pixels.dtype == np.uint8
     assert 0.0 <= prediction.dog_probability <= 1.0
@@ -379,9 +380,9 @@ def test_the_label_is_dog_from_the_threshold_up():
     assert label_of(np.float32(0.93)) == "dog"  # what a model returns
 
 
-def test_the_classifier_accepts_uploaded_bytes_like_a_path(tiny_model, shared_data):
+def test_the_classifier_accepts_uploaded_bytes_like_a_path(tiny_model, photos_of):
     classifier = Classifier.load(tiny_model[0])
-    path = shared_data / "test" / "dogs" / "dog.4501.jpg"
+    path = photos_of("test", "dogs")[0]
     from_path = classifier.classify(path).dog_probability
     from_bytes = classifier.classify(path.read_bytes()).dog_probability
     assert from_bytes == pytest.approx(from_path, abs=1e-6)
@@ -467,7 +468,7 @@ def test_rewriting_a_record_replaces_it_and_leaves_no_scratch_file(tmp_path):
 
 def test_a_corrupt_photo_in_the_training_folder_is_skipped_and_listed(tmp_path, make_dataset, not_a_photo):
     data = make_dataset(tmp_path / "data", train=4, validation=2, test=0)
-    bad = not_a_photo(data / "train" / "cats" / "cat.0.jpg")
+    bad = not_a_photo(data / "train" / "cats" / "notes.jpg")
     out = tmp_path / "out" / "skips.keras"
 
     record = train(TrainConfig(**TINY, epochs=1, batch_size=4, augment=False), data, out)
@@ -650,11 +651,11 @@ def test_an_epochs_heatmap_is_the_grad_cam_of_the_weights_that_epoch_ended_with(
     assert np.abs(np.array(entry["heatmap"]) - heatmap(loaded_model, pixels)).max() <= tolerance
 
 
-def test_while_the_head_trains_on_cached_features_its_heatmap_is_grad_cam_of_the_whole_model(keras_home, shared_data):
+def test_while_the_head_trains_on_cached_features_its_heatmap_is_grad_cam_of_the_whole_model(keras_home, photos_of):
     """The backbone is frozen then: the photo's feature map, computed once, and the head's weights make the heatmap."""
     model = build_model(TrainConfig.transfer("mobilenet"))
     unit = model.get_layer("dog_probability")
-    pixels = model_input(load_photo(first_validation_dog(shared_data)), 224)
+    pixels = model_input(load_photo(photos_of("validation", "dogs")[0]), 224)
     features = feature_map(model, pixels)
     assert features.shape == (7, 7, 256)
     rng = np.random.default_rng(0)
@@ -778,7 +779,7 @@ def test_a_pretrained_run_without_its_weights_fails_before_decoding_and_records_
         train(TrainConfig.transfer("mobilenet", **TRANSFER), tiny_dataset, out)
     record = read_record(out)
     assert record.status == "failed" and not out.exists()
-    assert record.error.startswith("The ImageNet weights of MobileNet v1 0.25 could not be downloaded")
+    assert record.error.startswith("Training could not start: the ImageNet weights of MobileNet v1 0.25 could not")
     assert MOBILENET_WEIGHTS in record.error and record.error.endswith(".")
 
 
@@ -880,10 +881,12 @@ def test_the_one_cycle_schedule_warms_up_to_its_peak_then_decays_to_zero():
 
 
 def test_failures_are_explained_in_one_sentence_for_a_person():
-    assert "ran out of memory" in explain_failure(MemoryError())
-    assert "ran out of memory" in explain_failure(RuntimeError("OOM when allocating tensor"))
-    dataset = explain_failure(DatasetError("the train split of /data has no dog photos"))
-    assert dataset == "The train split of /data has no dog photos."
-    weights = explain_failure(WeightsUnavailable("the ImageNet weights could not be downloaded"))
-    assert weights == "The ImageNet weights could not be downloaded."
-    assert explain_failure(ValueError("bad")) == "Training failed: ValueError: bad"
+    assert "ran out of memory" in explain_failure(MemoryError()).text()
+    assert "ran out of memory" in explain_failure(RuntimeError("OOM when allocating tensor")).text()
+    no_dogs = {"split": Message("split.train"), "folder": "/data", "animals": Message("class.dog")}
+    dataset = DatasetError("dataset_error.no_photos", **no_dogs)
+    assert explain_failure(dataset).text() == "Training could not start: the train split of /data has no dog photos."
+    assert explain_failure(dataset).text("zh") == "训练无法开始：/data 的训练集中没有狗的照片。"
+    weights = WeightsUnavailable("weights.unavailable", backbone="MobileNet v1 0.25", file="w.h5", folder="/k")
+    assert explain_failure(weights).text().startswith("Training could not start: the ImageNet weights of MobileNet")
+    assert explain_failure(ValueError("bad")).text() == "Training failed: ValueError: bad"
