@@ -227,8 +227,14 @@ def test_on_a_phone_the_camera_takes_a_photo_that_gets_a_verdict(browser, app_ur
             page.goto(app_url)
             page.get_by_role("heading", name=WORDS["en"]["title"]).wait_for()
             page.locator(".st-key-use_camera label").tap()
+            wait_until_idle(page, VERDICT_TIMEOUT_MS)  # the camera drawn by the toggle's rerun is the one to use
             take = page.get_by_role("button", name="Take Photo")
             expect(take).to_be_enabled(timeout=VERDICT_TIMEOUT_MS)
+            # The button is enabled before the fake camera's first frame on a busy machine: a tap then takes nothing.
+            page.wait_for_function(
+                "() => [...document.querySelectorAll('video')].some(v => v.readyState >= 2 && v.videoWidth > 0)",
+                timeout=VERDICT_TIMEOUT_MS,
+            )
             take.tap()
             page.get_by_role("heading", name="camera photo").wait_for(timeout=VERDICT_TIMEOUT_MS)
             # Chromium's test pattern is no pet: the card says so, with the two-class verdict beneath.
