@@ -10,6 +10,7 @@ Calibrate: python -m catdog calibrate-neither --model models/catdog.keras --data
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,7 +173,15 @@ def for_model(model_path: str | Path) -> NeitherDetector:
     bundled model's ImageNet features judge what its photos look like.
     """
     own = detector_path(model_path)
-    return NeitherDetector.load(own if own.is_file() else detector_path(BUNDLED_MODEL))
+    path = own if own.is_file() else detector_path(BUNDLED_MODEL)
+    return _loaded_detector(str(path.resolve()), path.stat().st_mtime)
+
+
+@functools.lru_cache(maxsize=8)
+def _loaded_detector(path: str, modified: float) -> NeitherDetector:
+    """One detector per file version: every model that falls back to the bundled one shares it, and with
+    it one copy of the bundled model's backbone (about 0.1 GB), rather than loading its own."""
+    return NeitherDetector.load(path)
 
 
 def calibrate(model_path: str | Path, data: str | Path, flag_rate: float = NEITHER_FLAG_RATE) -> NeitherDetector:
