@@ -4,7 +4,9 @@ and its presentation switch."""
 import streamlit as st
 
 from pages import keep_tensorflow_kernels
-from pages.common import choose_language, choose_presentation, language_ui, model_picker_ui, presentation_ui, t
+from pages.downloads import model_download_ui
+from pages.language import choose_language, language_ui, t
+from pages.sidebar import choose_presentation, model_picker_ui, presentation_ui
 
 keep_tensorflow_kernels()
 choose_language()  # first: the page titles below are in the visitor's language
@@ -20,5 +22,7 @@ page = st.navigation(
 )
 language_ui()
 presentation_ui()
-model_picker_ui()
+picked = model_picker_ui()
+if picked:
+    model_download_ui(picked)
 page.run()

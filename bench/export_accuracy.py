@@ -20,9 +20,10 @@ import numpy as np
 from catdog.config import BUNDLED_MODELS, SHARED_DATASET
 from catdog.data import labelled_photos
 from catdog.evaluation import accuracy, evaluate_photos
-from catdog.export import TFLiteModel, tflite_bytes
+from catdog.export import tflite_bytes
 from catdog.photos import load_photo
 from catdog.predict import Classifier
+from catdog.tflite import TFLiteModel
 
 TIMED_PHOTOS = 50  # classified one at a time, twice: the first pass warms caches
 

@@ -50,11 +50,11 @@ def main() -> None:
         total += seconds
         record = job.record
         if record.status != "finished":
-            raise SystemExit(f"{title}: {record.status}: {record.error}")
+            raise SystemExit(f"{title}: {record.status}: {record.error_message()}")
         last = record.history[-1]
         print(
-            f"{title} | {seconds:.0f} | {last['accuracy']:.3f} | "
-            f"{last['val_accuracy']:.3f} / {record.validation_accuracy:.3f} | {record.precision} | "
+            f"{title} | {seconds:.0f} | {last.accuracy:.3f} | "
+            f"{last.val_accuracy:.3f} / {record.validation_accuracy:.3f} | {record.precision} | "
             f"{load_before:.2f} → {os.getloadavg()[0]:.2f}",
             flush=True,
         )

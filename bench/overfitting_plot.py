@@ -41,7 +41,7 @@ def main() -> None:
         last = record.history[-1]
         print(
             f"{path.name}: {record.epochs_run} epochs in {record.seconds:.0f} s, last epoch training "
-            f"{last['accuracy']:.1%}, validation {last['val_accuracy']:.1%} (best {record.validation_accuracy:.1%})"
+            f"{last.accuracy:.1%}, validation {last.val_accuracy:.1%} (best {record.validation_accuracy:.1%})"
         )
     figure = training_figure(histories, "accuracy")
     figure.update_layout(

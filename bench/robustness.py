@@ -75,7 +75,8 @@ def main() -> None:
     from catdog.data import labelled_photos
     from catdog.model import predict_dog_probability
     from catdog.photos import load_photo, model_input
-    from catdog.predict import Classifier, label_of
+    from catdog.predict import Classifier
+    from catdog.wording import label_of
 
     items = labelled_photos(SHARED_DATASET / "test")
     photos = [load_photo(path) for path, _ in items]

@@ -51,7 +51,7 @@ def main() -> None:
                 busy.append(classifier.classify(photo).seconds)
         job.wait()
         child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        seconds = [entry["seconds"] for entry in job.record.history]
+        seconds = [entry.seconds for entry in job.record.history]
         print(
             f"after a default run ({job.status}, {job.record.epochs_run} epochs on {job.record.train_photos} "
             f"photos): server peak {resident_mb('VmHWM'):.0f} MB resident, training process peak {child_mb:.0f} MB"

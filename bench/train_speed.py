@@ -18,6 +18,7 @@ from keras import layers
 
 from bench.common import REPO
 from catdog.config import SHARED_DATASET, TrainConfig
+from catdog.runs import Epoch
 from catdog.train import train
 
 TARGET = 0.835
@@ -58,11 +59,11 @@ class CatdogClock:
     def on_batch_end(self, epoch: int, batch: int, logs: dict) -> None:
         pass
 
-    def on_epoch_end(self, entry: dict) -> None:
+    def on_epoch_end(self, entry: Epoch) -> None:
         self.records.append(
             {
-                "epoch": entry["epoch"],
-                "val_accuracy": entry["val_accuracy"],
+                "epoch": entry.epoch,
+                "val_accuracy": entry.val_accuracy,
                 "wall": time.perf_counter() - self.started,
             }
         )

@@ -18,6 +18,7 @@ import time
 
 from bench.common import REPO
 from catdog.config import SHARED_WEIGHTS
+from catdog.runs import Epoch
 
 TARGET = 0.97  # the issue's goal for a default transfer run: within about two minutes
 
@@ -26,7 +27,8 @@ class Clock:
     """A catdog.train listener that notes wall seconds since `started` at each epoch end."""
 
     def __init__(self) -> None:
-        self.started, self.epochs, self.prepared = time.perf_counter(), [], {}
+        self.started, self.prepared = time.perf_counter(), {}
+        self.epochs: list[tuple[Epoch, float]] = []  # each epoch's scores, and the wall seconds when it ended
 
     def on_prepare(self, stage: str, done: int, total: int) -> None:
         if done == total:
@@ -41,8 +43,8 @@ class Clock:
     def on_batch_end(self, epoch: int, batch: int, logs: dict) -> None:
         pass
 
-    def on_epoch_end(self, entry: dict) -> None:
-        self.epochs.append(entry | {"wall": round(time.perf_counter() - self.started, 1)})
+    def on_epoch_end(self, entry: Epoch) -> None:
+        self.epochs.append((entry, round(time.perf_counter() - self.started, 1)))
 
 
 def run(name: str, config) -> dict:
@@ -52,11 +54,11 @@ def run(name: str, config) -> dict:
     clock = Clock()
     with tempfile.TemporaryDirectory() as out:
         record = train(config, SHARED_DATASET, f"{out}/{name}.keras", listener=clock)
-    reached = next((e for e in clock.epochs if e["val_accuracy"] >= TARGET), None)
-    best = max(clock.epochs, key=lambda e: e["val_accuracy"])
+    reached = next((wall for e, wall in clock.epochs if e.val_accuracy >= TARGET), None)
+    best, best_wall = max(clock.epochs, key=lambda pair: pair[0].val_accuracy)
     phases = {}
     for phase in ("head", "fine-tune", ""):
-        seconds = [e["seconds"] for e in clock.epochs if e.get("phase", "") == phase]
+        seconds = [e.seconds for e, _ in clock.epochs if e.phase == phase]
         if seconds:
             phases[phase or "scratch"] = statistics.median(seconds)
     result = {
@@ -64,17 +66,17 @@ def run(name: str, config) -> dict:
         "config": config.to_dict(),
         "prepared_at": clock.prepared,
         "median_epoch_seconds": phases,
-        "seconds_to_target": reached and reached["wall"],
-        "best_val_accuracy": best["val_accuracy"],
-        "seconds_to_best": best["wall"],
+        "seconds_to_target": reached,
+        "best_val_accuracy": best.val_accuracy,
+        "seconds_to_best": best_wall,
         "test_accuracy": record.test_accuracy,
         "total_seconds": record.seconds,
-        "epochs": clock.epochs,
+        "epochs": [e.to_dict() | {"wall": wall} for e, wall in clock.epochs],
     }
     print(
         f"{name}: ready to train after {clock.prepared} s; median epoch {phases} s; "
-        + (f"{TARGET} after {reached['wall']:.0f} s; " if reached else f"never reached {TARGET}; ")
-        + f"best validation {best['val_accuracy']:.3f} after {best['wall']:.0f} s; test {record.test_accuracy}; "
+        + (f"{TARGET} after {reached:.0f} s; " if reached else f"never reached {TARGET}; ")
+        + f"best validation {best.val_accuracy:.3f} after {best_wall:.0f} s; test {record.test_accuracy}; "
         f"{record.seconds:.0f} s in all",
         flush=True,
     )

@@ -8,6 +8,9 @@ import plotly.graph_objects as go
 
 from catdog.config import CLASS_NAMES, DOG_THRESHOLD
 from catdog.i18n import DEFAULT_LANGUAGE, translate
+from catdog.runs import Epoch
+from catdog.visitor_text import plotly_literal
+from catdog.wording import is_unsure, percent  # one rounding rule for the chart, the verdict and the table
 
 CAT_COLOUR, DOG_COLOUR, UNSURE_COLOUR = "#1c7ed6", "#e8590c", "#868e96"
 LOSER_COLOUR, TEXT_COLOUR = "#ced4da", "#1a1a1a"  # the class not chosen; text readable on a projector
@@ -80,8 +83,6 @@ def probability_figure(dog_probability: float, lang: str = DEFAULT_LANGUAGE, pre
     The percentages sit in the right margin, past the axis, where neither a bar nor the dashed
     50% line can cut through them; type is large and dark enough for a projector.
     """
-    from catdog.predict import is_unsure, percent  # one rounding rule for the chart, the verdict and the table
-
     style = chart_style(present)
     unsure = is_unsure(dog_probability)
     said_dog = dog_probability >= DOG_THRESHOLD
@@ -113,17 +114,17 @@ def probability_figure(dog_probability: float, lang: str = DEFAULT_LANGUAGE, pre
 
 
 def training_figure(
-    histories: dict[str, list[dict]],
+    histories: dict[str, list[Epoch]],
     metric: str,
-    batch_points: list[dict] | None = None,
+    batch_points: list[Epoch] | None = None,
     lang: str = DEFAULT_LANGUAGE,
     present: bool = False,
     colours: list[str] | None = None,
 ) -> go.Figure:
     """Training (dotted) and validation (solid) curves of `metric` ("accuracy" or "loss") per run.
 
-    `histories` maps a run's name to its run record's history (one entry per epoch, with
-    <metric> and val_<metric>). `batch_points` (a fractional "epoch" and <metric> per batch) draw
+    `histories` maps a run's name to its run record's history (one Epoch per epoch, with
+    <metric> and val_<metric>). `batch_points` (a fractional epoch and <metric> per batch) draw
     the first run's training curve batch by batch while it trains. A pretrained run's switch
     from training the head to fine-tuning is marked. `colours`, one per run, keeps a run's colour
     from chart to chart (RUN_COLOURS in turn without it).
@@ -133,26 +134,27 @@ def training_figure(
     figure = go.Figure()
     lowest = 0.4  # accuracy axis: from 40% (or lower, if a run went there) to 100%
     for i, (name, history) in enumerate(histories.items()):
-        colour = palette[i % len(palette)]
-        train_points = (batch_points if i == 0 and batch_points else None) or history
+        colour, name = palette[i % len(palette)], plotly_literal(name)  # a run's name as its visitor typed it
+        points = (batch_points if i == 0 and batch_points else None) or history
+        train_points = [point for point in points if getattr(point, metric) is not None]
         figure.add_scatter(
-            x=[r["epoch"] for r in train_points if metric in r],
-            y=[r[metric] for r in train_points if metric in r],
+            x=[point.epoch for point in train_points],
+            y=[getattr(point, metric) for point in train_points],
             name=translate("chart.training_curve", lang, run=name),
             mode="lines",
             line={"color": colour, "dash": "dot", "width": style.thin_line_width},
         )
-        epochs = [r for r in history if f"val_{metric}" in r]
+        epochs = [entry for entry in history if getattr(entry, f"val_{metric}") is not None]
         figure.add_scatter(
-            x=[r["epoch"] for r in epochs],
-            y=[r[f"val_{metric}"] for r in epochs],
+            x=[entry.epoch for entry in epochs],
+            y=[getattr(entry, f"val_{metric}") for entry in epochs],
             name=translate("chart.validation_curve", lang, run=name),
             mode="lines+markers",
             line={"color": colour, "width": style.line_width},
             marker={"size": style.marker_size},
         )
         lowest = min([lowest] + [y for trace in figure.data[-2:] for y in trace.y])
-        fine_tuned = [r["epoch"] for r in history if r.get("phase") == "fine-tune"]
+        fine_tuned = [entry.epoch for entry in history if entry.phase == "fine-tune"]
         if fine_tuned and fine_tuned[0] > 1:
             figure.add_vline(
                 x=fine_tuned[0] - 1,
@@ -289,7 +291,7 @@ def roc_figure(
             x=false_positive_rates,
             y=true_positive_rates,
             mode="lines",
-            name=name,
+            name=plotly_literal(name),  # a model's name, which may be a run's as its visitor typed it
             line={"color": colours[name], "width": style.line_width},
         )
     for i, (name, (x, y)) in enumerate(marks.items()):  # after the curves: drawn over them, last in the legend
@@ -304,7 +306,7 @@ def roc_figure(
             },
             name=translate("chart.at_the_threshold", lang),
             showlegend=i == 0,
-            hovertemplate=translate("chart.roc_hover", lang, name=name) + "<extra></extra>",
+            hovertemplate=translate("chart.roc_hover", lang, name=plotly_literal(name)) + "<extra></extra>",
         )
     _styled(figure, style, height=380)
     figure.update_xaxes(range=[-0.01, 1.01], tickformat=".0%", title_text=translate("chart.false_positive_rate", lang))

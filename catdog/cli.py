@@ -16,14 +16,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from catdog.config import (
+    BACKBONES,
     BUNDLED_MODEL,
     EXPORT_FORMATS,
     EXPORT_QUANTIZATIONS,
     NEITHER_FLAG_RATE,
     NEITHER_SUFFIX,
-    PRETRAINED_BACKBONES,
     PRETRAINED_IMAGE_SIZE,
     TrainConfig,
+    log,
 )
 from catdog.i18n import LANGUAGES, language_from_environment, translate
 
@@ -74,9 +75,9 @@ def parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "--out",
         type=Path,
-        default=Path("."),
+        default=Path("heatmaps"),
         metavar="DIR",
-        help="where NAME-heatmap.png, each photo with its heatmap, go (default: the current folder; made if missing)",
+        help="where NAME-heatmap.png, each photo with its heatmap, go (default: heatmaps/, made if missing)",
     )
     explain.add_argument(
         "--json",
@@ -94,7 +95,7 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=_keras_path, required=True, help="where to save, e.g. models/mine.keras")
     train.add_argument(
         "--pretrained",
-        choices=list(PRETRAINED_BACKBONES),
+        choices=list(BACKBONES),
         help="start from an ImageNet backbone (MobileNetV2 1.0, or MobileNet v1 0.25) instead of from scratch",
     )
     # Unset options take the defaults of the kind of model chosen: TrainConfig() or TrainConfig.transfer().
@@ -236,7 +237,6 @@ def calibrate_neither_command(args: argparse.Namespace) -> int:
 
 
 def explain_command(args: argparse.Namespace) -> int:
-    from catdog.explain import heatmap
     from catdog.photos import PhotoError, heatmap_over_photo, load_photo, overlay
     from catdog.predict import Classifier
 
@@ -260,7 +260,7 @@ def explain_command(args: argparse.Namespace) -> int:
             )
             continue
         prediction = classifier.classify_photo(photo)  # the heatmap is of exactly what the model classified
-        heat = heatmap(classifier.model, prediction.pixels)
+        heat = classifier.heatmap(prediction.pixels)
         image = args.out / _heatmap_name(path, written)
         overlay(photo, heat).save(image)
         probability, label = prediction.dog_probability, prediction.label
@@ -297,7 +297,7 @@ def _heatmap_name(photo: Path, written: set[str]) -> str:
 def train_command(args: argparse.Namespace, command: str) -> int:
     from catdog.data import DatasetError
     from catdog.model import WeightsUnavailable
-    from catdog.train import train
+    from catdog.train import explain_failure, train
 
     config = TrainConfig.transfer(args.pretrained) if args.pretrained else TrainConfig()
     options = ("epochs", "fine_tune_epochs", "augment", "limit_per_class", "image_size", "batch_size")
@@ -316,6 +316,12 @@ def train_command(args: argparse.Namespace, command: str) -> int:
     except (DatasetError, WeightsUnavailable) as error:
         print(translate("cli.error", args.lang, reason=error.message(args.lang)), file=sys.stderr)
         return 2
+    except Exception as error:  # noqa: BLE001 -- a person reads one sentence; the traceback is for the log
+        log.debug("training %s failed", args.out, exc_info=error)
+        print(translate("cli.error", args.lang, reason=explain_failure(error).text(args.lang)), file=sys.stderr)
+        return 1
+    if config.precision == "bfloat16" and record.precision == "float32":
+        print(translate("cli.bfloat16_unavailable", args.lang), file=sys.stderr)
     for path, reason in record.unreadable:  # the reason as the training process kept it: English
         print(translate("cli.skipped", args.lang, path=path, reason=reason))
     scores = {"validation": record.validation_accuracy, "epoch": record.best_epoch, "test": record.test_accuracy}
@@ -325,10 +331,11 @@ def train_command(args: argparse.Namespace, command: str) -> int:
 
 
 def evaluate_command(args: argparse.Namespace) -> int:
-    from catdog.predict import evaluate_folder
+    from catdog.evaluation import evaluate_folder
+    from catdog.predict import Classifier
 
     started = time.perf_counter()
-    report = evaluate_folder(args.model, args.data)
+    report = evaluate_folder(Classifier.load(args.model), args.data)
     if report["n"] == 0:
         print(translate("cli.no_readable_photos", args.lang, folder=args.data), file=sys.stderr)
         return 2
@@ -403,19 +410,19 @@ def download_command(args: argparse.Namespace) -> int:
 
 def download_weights_command(args: argparse.Namespace) -> int:
     """Each backbone's ImageNet weights into Keras's cache, where a pretrained run then finds them offline."""
-    from catdog.model import BACKBONES, WeightsUnavailable, load_backbone, weights_cache_dir, weights_cached
+    from catdog.model import WeightsUnavailable, load_backbone, weights_cache_dir, weights_cached
 
     weights_cache_dir().mkdir(parents=True, exist_ok=True)  # else Keras, finding no writable KERAS_HOME, uses /tmp
-    for name, title in PRETRAINED_BACKBONES.items():
-        file = weights_cache_dir() / BACKBONES[name].weights_file
+    for name, backbone in BACKBONES.items():
+        file = weights_cache_dir() / backbone.weights_file
         if not weights_cached(name):
-            print(translate("cli.downloading_weights", args.lang, backbone=title))
+            print(translate("cli.downloading_weights", args.lang, backbone=backbone.title))
             try:
                 load_backbone(name)  # what a pretrained run does: keras.applications downloads into its cache
             except WeightsUnavailable as error:
                 print(translate("cli.error", args.lang, reason=error.message(args.lang)), file=sys.stderr)
                 return 1
-        print(translate("cli.weights_in_cache", args.lang, backbone=title, file=file))
+        print(translate("cli.weights_in_cache", args.lang, backbone=backbone.title, file=file))
     return 0
 
 

@@ -14,6 +14,9 @@ CLASS_NAMES = ("cat", "dog")
 CLASS_FOLDERS = ("cats", "dogs")  # SPLIT/cats, SPLIT/dogs: alphabetical, so label 0 = cats
 SPLITS = ("train", "validation", "test")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif")  # what uploads and datasets may hold
+# The formats a photo's content must be, whatever its name (Pillow's names; JPEG takes in a phone's MPO too).
+PHOTO_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF")
+PHOTO_DECODED_BYTES_MAX = 64 * 2**20  # most memory one photo's decoded pixels may take: 16 MP as RGB(A)
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 MODELS_DIR = Path(os.environ.get("CATDOG_MODELS_DIR", PROJECT_DIR / "models"))
@@ -26,8 +29,37 @@ DATA_DIR = Path(os.environ.get("CATDOG_DATA_DIR", PROJECT_DIR / "data"))
 SHARED_DATASET = PROJECT_DIR.parent / "shared" / "data" / "cats_vs_dogs_small"
 SHARED_WEIGHTS = PROJECT_DIR.parent / "shared" / "weights"
 
-# ImageNet backbones a model can start from, by name and title (catdog.model.BACKBONES builds them).
-PRETRAINED_BACKBONES = {"mobilenet_v2": "MobileNetV2 1.0", "mobilenet": "MobileNet v1 0.25"}
+
+
+# ImageNet backbones a model can start from, by the name --pretrained takes (catdog.model builds them).
+@dataclass(frozen=True)
+class Backbone:
+    """An ImageNet network from keras.applications, and where fine-tuning starts in it."""
+
+    title: str  # its name for people: what the pages and run records show
+    application: str  # the keras.applications constructor
+    alpha: float  # width multiplier of the released weights
+    weights_file: str  # the name keras.applications downloads into ~/.keras/models/
+    fine_tune_from: str  # fine-tuning trains this layer and every one after it
+
+
+BACKBONES = {
+    "mobilenet_v2": Backbone(
+        "MobileNetV2 1.0",
+        "MobileNetV2",
+        1.0,
+        "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5",
+        "block_13_expand",  # the last four blocks at 7 × 7: 1.7 M of 2.3 M weights, a small share of the compute
+    ),
+    "mobilenet": Backbone(
+        "MobileNet v1 0.25",
+        "MobileNet",
+        0.25,
+        "mobilenet_2_5_224_tf_no_top.h5",
+        "conv_dw_12",  # the last two depthwise blocks at 7 × 7
+    ),
+}
+
 # Their input side: the released weights exist at several sizes, and 224 is the one shipped beside the project.
 PRETRAINED_IMAGE_SIZE = 224
 # What a model can be exported as (catdog/export.py): its .keras file, or TensorFlow Lite computing in
@@ -36,6 +68,10 @@ PRETRAINED_IMAGE_SIZE = 224
 EXPORT_FORMATS = ("keras", "tflite")
 EXPORT_QUANTIZATIONS = ("float", "int8")
 CALIBRATION_PHOTOS = 200
+
+# Photos a model classifies (or turns into features) in one call, outside training: memory stays flat
+# on a split of any size, and a batch this big already runs the cores at full speed.
+INFERENCE_BATCH = 64
 
 # A dog probability at or above this is a dog; below it, a cat.
 DOG_THRESHOLD = 0.5
@@ -51,14 +87,22 @@ GUESSING_BAND = (0.45, 0.55)
 # The Train page's live panel redraws this often while a run trains, and looks for a new run this often.
 LIVE_PANEL_SECONDS = 1.0
 IDLE_PANEL_SECONDS = 3.0
-# Password mode: wrong guesses a browser session may make, and the wait after the first (it doubles).
+# Password mode, for the whole server (catdog.guard): at most PASSWORD_TRIES wrong guesses in any
+# PASSWORD_WINDOW_S, then none is heard until the oldest leaves the window; after each wrong guess the next
+# is heard only after PASSWORD_DELAY_S, doubling with each wrong guess in the window.
 PASSWORD_TRIES = 10
 PASSWORD_DELAY_S = 1.0
+PASSWORD_WINDOW_S = 60.0
 # Password mode: how many visitors' runs (model and record) a server keeps; the bundled models stay.
 PUBLIC_RUNS_KEPT = 10
 
 # The Train page's small-data option: few enough photos per class for a convnet to learn them by heart.
 SMALL_DATA_PER_CLASS = 100
+
+# precision "auto" takes bfloat16 when its probe step (catdog.precision) takes at most this share of float32's
+# time: a margin over the jitter of timing a few milliseconds on busy cores. Native bfloat16 took 0.7-0.87 of it
+# on an AMD EPYC with AVX512-BF16; under ONEDNN_MAX_CPU_ISA=AVX2 (a laptop's instructions) it does not run at all.
+BFLOAT16_TIME_SHARE = 0.9
 
 # CATDOG_TRAINING: "on", "off" (a hosted demo) or "password" (CATDOG_TRAINING_PASSWORD unlocks it).
 TRAINING_MODES = ("on", "off", "password")
@@ -92,7 +136,7 @@ class TrainConfig:
     limit_per_class: int | None = None  # train on the first N photos of each class (small-data story)
     width: int = 24  # filters in the stem; doubled at each of the three stages (0.7 M parameters)
     dropout: float = 0.3
-    precision: str = "auto"  # "auto" picks bfloat16 where the CPU computes it natively
+    precision: str = "auto"  # "auto": bfloat16 where a probe finds it runs and is faster (catdog.precision)
     seed: int = 1337
     # Transfer learning: an ImageNet backbone ("mobilenet_v2" or "mobilenet") instead of the convnet.
     pretrained: str | None = None
@@ -104,7 +148,7 @@ class TrainConfig:
         """'scratch', or the pretrained backbone's title ('MobileNetV2 1.0'): what pages and tables show."""
         if not self.pretrained:
             return "scratch"
-        return PRETRAINED_BACKBONES.get(self.pretrained, self.pretrained)
+        return BACKBONES[self.pretrained].title if self.pretrained in BACKBONES else self.pretrained
 
     @classmethod
     def small_data(cls, **changes) -> TrainConfig:

@@ -37,14 +37,25 @@ class Dataset:
 
 
 class DatasetError(TranslatedError, ValueError):
-    """A folder that is not a usable dataset; the message says what is missing."""
+    """A folder that is not a usable dataset; the message says what is missing.
+
+    The message names the dataset by its folder's name, as the Train page's picker does: a visitor never
+    reads a server path. str() adds the path, for the command line's traceback and the server's log.
+    """
+
+    def __init__(self, key: str, root: str | Path, **fields) -> None:
+        super().__init__(key, folder=Path(root).name, **fields)
+        self.root = Path(root)
+
+    def __str__(self) -> str:
+        return f"{self.message()} ({self.root})"
 
 
 def find_dataset(root: str | Path) -> Dataset:
     """Read a dataset folder: train/ and validation/ (and maybe test/) with cats/ and dogs/, or Kaggle's flat layout."""
     root = Path(root)
     if not root.is_dir():
-        raise DatasetError("dataset_error.not_a_folder", folder=str(root))
+        raise DatasetError("dataset_error.not_a_folder", root)
     if (root / "train").is_dir() and any((root / "train" / c).is_dir() for c in CLASS_FOLDERS):
         splits = {s: labelled_photos(root / s) for s in SPLITS if (root / s).is_dir()}
         return Dataset(root, "folders", splits)
@@ -52,7 +63,7 @@ def find_dataset(root: str | Path) -> Dataset:
     named = [p for p in _photos_in(flat) if KAGGLE_NAME.match(p.name)]
     if named:
         return Dataset(root, "kaggle", split_labelled([(p, kaggle_label(p.name)) for p in named]))
-    raise DatasetError("dataset_error.no_layout", folder=str(root))
+    raise DatasetError("dataset_error.no_layout", root)
 
 
 def labelled_photos(folder: str | Path) -> list[tuple[Path, int]]:

@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from catdog.config import CLASS_NAMES, DOG_THRESHOLD
-from catdog.data import decode_photos
+from catdog.config import CLASS_NAMES, DOG_THRESHOLD, INFERENCE_BATCH
+from catdog.data import decode_photos, labelled_photos
 
 if TYPE_CHECKING:
     from catdog.predict import Classifier
 
-BATCH = 64  # photos decoded and classified at a time: memory stays flat on a split of any size
 Z_95 = 1.959964  # the standard normal quantile of a two-sided 95% interval
 
 
@@ -43,21 +42,19 @@ def evaluate_photos(
     items: list[tuple[Path, int]],
     progress: Callable[[int, int], None] | None = None,
 ) -> Evaluation:
-    """Classify every (path, label) photo, decoding and predicting BATCH at a time.
+    """Classify every (path, label) photo, decoding and predicting INFERENCE_BATCH at a time.
 
     progress(done, total) is called after each batch, for a progress bar.
     """
-    from catdog.model import predict_dog_probability  # imports TensorFlow: only once photos are classified
-
     paths, labels, probabilities, unreadable = [], [], [], []
-    for start in range(0, len(items), BATCH):
-        batch = items[start : start + BATCH]
+    for start in range(0, len(items), INFERENCE_BATCH):
+        batch = items[start : start + INFERENCE_BATCH]
         photos = decode_photos(batch, classifier.image_size)  # the same decoding as one photo on the Classify page
         unreadable += photos.unreadable
         skipped = {path for path, _ in photos.unreadable}
         paths += [str(path) for path, _ in batch if str(path) not in skipped]
         labels.append(photos.labels.astype(int))
-        probabilities.append(predict_dog_probability(classifier.model, photos.pixels))
+        probabilities.append(classifier.dog_probabilities(photos.pixels))
         if progress:
             progress(start + len(batch), len(items))
     return Evaluation(
@@ -178,3 +175,14 @@ def per_photo(evaluation: Evaluation, threshold: float = DOG_THRESHOLD) -> list[
             evaluation.paths, evaluation.labels, evaluation.dog_probabilities, said
         )
     ]
+
+
+def evaluate_folder(classifier: Classifier, folder: str | Path) -> dict:
+    """Accuracy, confusion matrix (rows: true cat, dog; columns: said cat, dog) and unreadable files."""
+    evaluation = evaluate_photos(classifier, labelled_photos(folder))
+    return {
+        "accuracy": accuracy(evaluation),
+        "n": len(evaluation.labels),
+        "confusion": confusion(evaluation).tolist(),
+        "unreadable": [path for path, _ in evaluation.unreadable],
+    }

@@ -16,10 +16,12 @@ import tensorflow as tf
 from keras import layers
 from PIL import Image
 
+from catdog.augment import augment_batch
 from catdog.config import DOG_THRESHOLD
-from catdog.train import augment_batch
 
 CONVOLUTIONS = (layers.Conv2D, layers.DepthwiseConv2D, layers.SeparableConv2D)
+# The decision threshold as a logit: Grad-CAM follows the dog's logit above it and the cat's below.
+DOG_LOGIT = math.log(DOG_THRESHOLD / (1 - DOG_THRESHOLD))
 
 # Built on first use, once per model: tracing and graph building cost far more than one heatmap.
 _grad_cams: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model → its Grad-CAM function
@@ -52,7 +54,31 @@ def heatmap(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
     speaks for the verdict). Each channel of the last feature map is weighted by the gradient of the
     verdict's score, averaged over the map; their weighted sum, where positive, is the heatmap.
     """
-    cam = _grad_cam(model)(tf.constant(pixels[None])).numpy()
+    return _scaled(_grad_cam(model)(tf.constant(pixels[None])).numpy())
+
+
+def feature_map(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
+    """What the global pooling of a model reads for one input (size, size, 3) uint8: (h, w, channels) float32."""
+    up_to_pool = keras.Model(model.input, model.get_layer("pool").input)
+    return np.asarray(up_to_pool(pixels[None], training=False), np.float32)[0]
+
+
+def head_heatmap(features: np.ndarray, unit: keras.layers.Dense) -> np.ndarray:
+    """heatmap() of a feature map (h, w, channels) seen through pooling and `unit`, without the layers before.
+
+    Through global average pooling and one dense unit (the dropout between them does nothing outside
+    training), the gradient that Grad-CAM averages per channel is the unit's weight over h·w: the
+    heatmap is the map weighted by the unit's kernel, where positive for the verdict's class. Training
+    uses it on a frozen backbone's map, computed once, to draw each epoch's heatmap for free.
+    """
+    kernel = keras.ops.convert_to_numpy(unit.kernel).astype(np.float32)[:, 0]  # (channels,)
+    bias = float(keras.ops.convert_to_numpy(unit.bias)[0])
+    sign = 1.0 if features.mean(axis=(0, 1)) @ kernel + bias >= DOG_LOGIT else -1.0
+    return _scaled(np.maximum(sign * features @ kernel, 0))
+
+
+def _scaled(cam: np.ndarray) -> np.ndarray:
+    """A non-negative map scaled to a maximum of 1, float32; all zero when nothing speaks for the verdict."""
     top = cam.max()
     return (cam / top if top > 0 else np.zeros_like(cam)).astype(np.float32)
 
@@ -114,7 +140,6 @@ def _grad_cam(model: keras.Model) -> Callable[[tf.Tensor], tf.Tensor]:
     # pixels → (feature map, what the sigmoid unit reads). The unit's logit is computed below rather
     # than its probability: a confident verdict's probability rounds to 1.0, and its gradient to 0.
     inner = keras.Model(model.inputs, [_call(feature_layer).output_tensors[0], _call(unit).input_tensors[0]])
-    dog_logit = math.log(DOG_THRESHOLD / (1 - DOG_THRESHOLD))  # the decision threshold, as a logit
     spec = tf.TensorSpec((1, *model.input_shape[1:]), model.inputs[0].dtype)
 
     @tf.function(input_signature=[spec])
@@ -122,7 +147,7 @@ def _grad_cam(model: keras.Model) -> Callable[[tf.Tensor], tf.Tensor]:
         with tf.GradientTape() as tape:
             features, pooled = inner(pixels, training=False)  # (1, h, w, channels), (1, channels)
             logit = keras.ops.matmul(tf.cast(pooled, tf.float32), unit.kernel) + unit.bias  # (1, 1)
-            score = tf.where(logit >= dog_logit, logit, -logit)  # the verdict's: dog's logit, or cat's
+            score = tf.where(logit >= DOG_LOGIT, logit, -logit)  # the verdict's: dog's logit, or cat's
         gradients = tf.cast(tape.gradient(score, features), tf.float32)
         weights = tf.reduce_mean(gradients, axis=(1, 2))  # (1, channels): how much each channel speaks for it
         cam = tf.reduce_sum(tf.cast(features, tf.float32) * weights[:, None, None, :], axis=-1)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,17 +22,18 @@ import tensorflow as tf
 from catdog.config import (
     CALIBRATION_PHOTOS,
     CLASS_NAMES,
-    DATA_DIR,
     EXPORT_FORMATS,
     EXPORT_QUANTIZATIONS,
     PROJECT_DIR,
-    SHARED_DATASET,
 )
 from catdog.data import DatasetError, find_dataset
+from catdog.evaluation import accuracy, evaluate_photos
 from catdog.model import input_size, load_model
 from catdog.photos import PhotoError, load_photo, model_input
-from catdog.runs import read_record
+from catdog.predict import Classifier
+from catdog.runs import dataset_folder, read_record
 from catdog.tensorflow_logs import start_up_lines_dropped
+from catdog.tflite import TFLiteModel
 
 # The standalone example that classifies a photo with an exported .tflite file, as the app would.
 PREDICT_SNIPPET = PROJECT_DIR / "docs" / "predict_tflite.py"
@@ -126,18 +126,8 @@ def calibration_photos(model_path: str | Path, count: int = CALIBRATION_PHOTOS) 
 
 
 def trained_on(record) -> Path | None:
-    """The dataset a run record names, where it is on this machine, or None.
-
-    The bundled models' records name the folder on the machine that trained them; elsewhere the same
-    dataset lies beside the clone (../shared) or in the data folder, under the same name.
-    """
-    if record is None or not record.data:
-        return None
-    named = Path(record.data)
-    for folder in (named, SHARED_DATASET, DATA_DIR / named.name):
-        if folder.name == named.name and folder.is_dir():
-            return folder
-    return None
+    """The dataset a run record names, where it is on this machine, or None."""
+    return None if record is None else dataset_folder(record.data)
 
 
 def training_photos(data: str | Path, count: int = CALIBRATION_PHOTOS) -> list[Path]:
@@ -168,43 +158,11 @@ def calibration_pixels(photos: list[Path], size: int) -> np.ndarray:
     return np.stack(pixels)
 
 
-class TFLiteModel:
-    """A .tflite file behind what the app uses of a Keras model: input_shape and predict_on_batch.
-
-    So a Classifier, evaluate_photos and the CLI treat an exported file as they treat the model it came from.
-    """
-
-    def __init__(self, content: bytes) -> None:
-        with start_up_lines_dropped():  # LiteRT's "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
-            self.interpreter = _interpreter(content)
-            self.interpreter.allocate_tensors()
-        (self.input,) = self.interpreter.get_input_details()
-        (self.output,) = self.interpreter.get_output_details()
-        self.input_shape = (None, *map(int, self.input["shape"][1:]))  # (None, size, size, 3), as Keras gives it
-
-    @classmethod
-    def load(cls, path: str | Path) -> TFLiteModel:
-        return cls(Path(path).read_bytes())
-
-    def predict_on_batch(self, pixels: np.ndarray) -> np.ndarray:
-        """(n, 1) float32 dog probabilities for (n, size, size, 3) uint8 pixels."""
-        index = self.input["index"]
-        if tuple(self.interpreter.get_input_details()[0]["shape"]) != pixels.shape:
-            self.interpreter.resize_tensor_input(index, pixels.shape)
-            self.interpreter.allocate_tensors()
-        self.interpreter.set_tensor(index, pixels)
-        self.interpreter.invoke()
-        return self.interpreter.get_tensor(self.output["index"]).copy()  # the interpreter reuses its buffer
-
-
 def tflite_test_accuracy(content: bytes, model_path: str | Path) -> float | None:
     """The TFLite file's accuracy on the test split the model was scored on; None when that split is not found.
 
     What the picker shows beside the model's own test accuracy: what quantizing cost.
     """
-    from catdog.evaluation import accuracy, evaluate_photos
-    from catdog.predict import Classifier  # which loads .tflite files through this module
-
     record = read_record(model_path)
     data = trained_on(record)
     try:
@@ -215,14 +173,3 @@ def tflite_test_accuracy(content: bytes, model_path: str | Path) -> float | None
         return None
     model = TFLiteModel(content)
     return accuracy(evaluate_photos(Classifier(model, Path(model_path), input_size(model), record), test))
-
-
-def _interpreter(content: bytes):
-    """LiteRT's interpreter where its package (ai-edge-litert) is installed, else the copy inside TensorFlow."""
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-    except ImportError:
-        Interpreter = tf.lite.Interpreter  # noqa: N806 -- a class, named as one
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", "\\s*Warning: tf.lite.Interpreter is deprecated")  # it points to LiteRT
-        return Interpreter(model_content=content)

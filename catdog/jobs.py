@@ -1,12 +1,14 @@
 """A training run in a child process of the server; pages poll it and never block on it.
 
-A child process rather than a thread: Streamlit clears the Keras session after every script
-run (streamlit/runtime/scriptrunner/script_runner.py, _clean_problem_modules), which empties
-TensorFlow's kernel cache in the whole process, and the Train page reruns every second. A crash
-or an out-of-memory kill of the run also leaves the server standing.
+A child process rather than a thread: training takes both cores and gigabytes for minutes, and in
+the server's own process it would hold Python's lock against every visitor's page while a crash or
+an out-of-memory kill of the run would take the whole server down. In a child, the server stays
+standing and the operating system gets all of the run's memory back when it ends.
 
 The child writes the run record (catdog.train.train does); it reports to the server with the
-message types below, which a thread of the server applies to the TrainingJob that pages read.
+message types below, which a thread of the server applies to the TrainingJob that pages read. A
+child that dies without a word (killed, out of memory) cannot write its end: the server writes
+that failure into the record instead.
 """
 
 from __future__ import annotations
@@ -27,14 +29,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from catdog.config import TrainConfig
+from catdog.config import TrainConfig, log
 from catdog.i18n import Message, TranslatedError
-from catdog.runs import RunRecord, remove_leftovers
+from catdog.runs import RUNNING, Epoch, RunRecord, dataset_name, metadata_path, read_record, remove_leftovers
 
 LOCK_NAME = ".training.lock"  # in the models folder, held by the training process while it runs
 
 _lock = threading.Lock()
 _current: TrainingJob | None = None  # the one job this server process runs or last ran
+_starters: dict[str, str] = {}  # run name: the visitor who started it from this server (its owner)
 # A fresh interpreter for each run: forking a process that has TensorFlow's threads running is unsafe.
 _SPAWN = multiprocessing.get_context("spawn")
 
@@ -68,7 +71,7 @@ class HeatmapPhoto:
 
 @dataclass
 class EpochEnded:
-    entry: dict  # the run record's history entry, with "heatmap" for HeatmapPhoto's photo
+    entry: Epoch  # the run record's history entry, with the heatmap of HeatmapPhoto's photo
 
 
 @dataclass
@@ -97,9 +100,10 @@ class TrainingJob:
         self.owner = owner  # who started it (a visitor's session): only they may stop it
         self.data_dir = Path(data_dir)
         self.out_path = Path(out_path)
-        self.record = RunRecord(self.out_path.stem, config, title=title, command="Train page", data=str(self.data_dir))
+        data = dataset_name(self.data_dir)
+        self.record = RunRecord(self.out_path.stem, config, title=title, command="Train page", data=data)
         self.preparing: Preparing | None = None  # what the run does before its first batch
-        self.batch_points: list[dict] = []  # {"epoch": 2.25, "accuracy": .., "loss": ..} as batches end
+        self.batch_points: list[Epoch] = []  # accuracy and loss at a fractional epoch (2.25), as batches end
         self.current_epoch = 0  # epochs started so far
         self.current_batch = 0  # batches finished in the current epoch
         self.batches_per_epoch = 0
@@ -129,11 +133,12 @@ class TrainingJob:
 
     @property
     def error(self) -> str | None:
-        return self.record.error
+        """Why the run failed, in English (for logs and tests); a page reads record.error_message in its language."""
+        return self.record.error_message()
 
     @property
     def running(self) -> bool:
-        return self.status in ("preparing", "training")
+        return self.status in RUNNING
 
     @property
     def stopping(self) -> bool:
@@ -203,9 +208,22 @@ class TrainingJob:
         elif message.epoch > 1:  # a validation pass lies between the first batch and this one
             at, progress = self._first_batch
             self._estimate = (now, (now - at) * (1 - self.progress) / (self.progress - progress))
-        point = {"epoch": round(message.epoch - 1 + message.batch / max(1, self.batches_per_epoch), 3)}
-        point.update({k: round(v, 4) for k, v in message.logs.items() if k in ("accuracy", "loss")})
-        self.batch_points.append(point)
+        at = round(message.epoch - 1 + message.batch / max(1, self.batches_per_epoch), 3)
+        scores = {name: round(value, 4) for name, value in message.logs.items() if name in ("accuracy", "loss")}
+        self.batch_points.append(Epoch(at, **scores))
+
+    def _record_vanished(self, exit_code: int | None) -> None:
+        """The training process ended without a word (killed, out of memory): write its failure into NAME.json,
+        which it left saying "training", so that the runs table and this job say the same."""
+        record = read_record(self.out_path)
+        if record is not None and record.status not in RUNNING:  # it ended, then died before it could report
+            self.record = record
+            return
+        record = record or self.record  # none on disk: it died before it wrote one
+        record.fail(_vanished(exit_code))
+        record.pid, record.seconds = None, round(time.time() - self.requested, 1)
+        record.save(metadata_path(self.out_path))
+        self.record = record
 
     def _run(self) -> None:
         """Start the child process and apply its reports here until it ends."""
@@ -225,7 +243,7 @@ class TrainingJob:
                     self.apply(reports.get(timeout=1))
                 except queue.Empty:
                     if not process.is_alive():
-                        self.apply(Failed(_vanished(process.exitcode)))
+                        self._record_vanished(process.exitcode)
         except Exception as error:  # noqa: BLE001 -- the job ends with a message; the server carries on
             self.apply(Failed(Message("run_failed.crash", {"error": f"{type(error).__name__}: {error}"})))
         finally:
@@ -255,7 +273,7 @@ class _Reporter:
     def on_batch_end(self, epoch: int, batch: int, logs: dict) -> None:
         self.reports.put(BatchEnded(epoch, batch, logs))
 
-    def on_epoch_end(self, entry: dict) -> None:
+    def on_epoch_end(self, entry: Epoch) -> None:
         self.reports.put(EpochEnded(entry))
 
 
@@ -286,14 +304,13 @@ def _train_and_report(
     config: TrainConfig, data_dir: Path, out_path: Path, reports, stop, command: str, title: str, requested: float
 ) -> None:
     """The child process: train, then report the record or one plain sentence about the failure."""
-    import traceback
-
     from catdog.train import explain_failure, train
 
     _end_with_parent()
     lock = _hold_lock(out_path.parent)
     if lock is None:
-        reports.put(Failed(Message("run_failed.busy", {"pid": _holder(out_path.parent)})))
+        log.error("training process %s holds the lock of %s", _holder(out_path.parent), out_path.parent)
+        reports.put(Failed(Message("run_failed.busy")))
         return
     try:
         record = train(
@@ -301,7 +318,7 @@ def _train_and_report(
         )
         reports.put(Finished(record))
     except Exception as error:  # noqa: BLE001 -- the job ends with a message; the server and other models carry on
-        traceback.print_exc()
+        log.error("training %s failed", out_path.name, exc_info=error)  # the detail, for the server log
         reports.put(Failed(explain_failure(error)))
     finally:
         os.close(lock)
@@ -368,17 +385,25 @@ def start_job(
         if _current is not None and _current.running:
             raise JobBusy("busy.training", title=_current.title, progress=f"{_current.progress:.0%}")
         holder = _holder(Path(models_dir))
-        if holder:
-            raise JobBusy("busy.other_process", pid=holder)
+        if holder:  # its process id is for the operator: visitors read that another run is going
+            log.warning("training process %s holds the lock of %s", holder, models_dir)
+            raise JobBusy("busy.other_process")
         remove_leftovers(models_dir)  # no run is going: what a killed save left behind is garbage
         out_path = Path(models_dir) / f"{safe_name(name, models_dir)}.keras"
         _current = TrainingJob(config, data_dir, out_path, owner, title)
+        _starters[_current.name] = owner
         _current._thread.start()
         return _current
 
 
 def current_job() -> TrainingJob | None:
     return _current
+
+
+def starter(name: str) -> str:
+    """Who started the run `name` from this server (TrainingJob.owner); "" when nobody known did: a run of the
+    command line, or of this server before it restarted."""
+    return _starters.get(name, "")
 
 
 def forget_job(job: TrainingJob) -> None:

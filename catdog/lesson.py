@@ -13,7 +13,7 @@ from pathlib import Path
 
 from catdog.config import LESSON_FINE_TUNE_EPOCHS, LESSON_TRANSFER_EPOCHS, SMALL_DATA_PER_CLASS, TrainConfig
 from catdog.i18n import DEFAULT_LANGUAGE, translate
-from catdog.runs import RunRecord, list_runs
+from catdog.runs import Epoch, RunRecord, dataset_name, list_runs
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ def lesson_runs(models_dir: str | Path, data_dir: str | Path | None = None) -> d
 
     Stopped and failed runs do not count: a stopped step 1 has not overfitted yet.
     """
-    data = str(Path(data_dir).resolve()) if data_dir is not None else None
+    data = dataset_name(data_dir) if data_dir is not None else None
     latest: dict[str, RunRecord | None] = {step.key: None for step in LESSON_STEPS}
     for record in list_runs(models_dir):  # newest first
         step = lesson_step(record)
@@ -94,7 +94,7 @@ def lesson_runs(models_dir: str | Path, data_dir: str | Path | None = None) -> d
     return latest
 
 
-def lesson_histories(runs: dict[str, RunRecord | None], lang: str = DEFAULT_LANGUAGE) -> dict[str, list[dict]]:
+def lesson_histories(runs: dict[str, RunRecord | None], lang: str = DEFAULT_LANGUAGE) -> dict[str, list[Epoch]]:
     """Step title (in `lang`) → its run's history, in the story's order, for catdog.charts.training_figure
     ("the three runs on one chart"; steps not run yet are left out)."""
     return {

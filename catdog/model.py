@@ -9,41 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import keras
 import numpy as np
 from keras import layers
 
-from catdog.config import PRETRAINED_BACKBONES, PRETRAINED_IMAGE_SIZE, TrainConfig
-from catdog.i18n import DEFAULT_LANGUAGE, TranslatedError, translate
-
-
-@dataclass(frozen=True)
-class Backbone:
-    """An ImageNet network from keras.applications, and where fine-tuning starts in it."""
-
-    application: str  # the keras.applications constructor
-    alpha: float  # width multiplier of the released weights
-    weights_file: str  # the name keras.applications downloads into ~/.keras/models/
-    fine_tune_from: str  # fine-tuning trains this layer and every one after it
-
-
-BACKBONES = {
-    "mobilenet_v2": Backbone(
-        "MobileNetV2",
-        1.0,
-        "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5",
-        "block_13_expand",  # the last four blocks at 7 × 7: 1.7 M of 2.3 M weights, a small share of the compute
-    ),
-    "mobilenet": Backbone(
-        "MobileNet",
-        0.25,
-        "mobilenet_2_5_224_tf_no_top.h5",
-        "conv_dw_12",  # the last two depthwise blocks at 7 × 7
-    ),
-}
+from catdog.config import BACKBONES, INFERENCE_BATCH, PRETRAINED_IMAGE_SIZE, TrainConfig
+from catdog.i18n import TranslatedError
+from catdog.wording import UnusableModel
 
 
 class WeightsUnavailable(TranslatedError, RuntimeError):
@@ -108,7 +82,7 @@ def load_backbone(name: str, size: int = PRETRAINED_IMAGE_SIZE) -> keras.Model:
             raise
         raise WeightsUnavailable(
             "weights.unavailable",
-            backbone=PRETRAINED_BACKBONES[name],
+            backbone=BACKBONES[name].title,
             file=spec.weights_file,
             folder=str(weights_cache_dir()),
         ) from None
@@ -137,37 +111,8 @@ def fine_tune_top(model: keras.Model, backbone_name: str) -> int:
     return sum(int(np.prod(w.shape)) for w in backbone.trainable_weights)
 
 
-def choose_precision(requested: str, config: TrainConfig) -> str:
-    """bfloat16 where the CPU has native bfloat16 arithmetic (AVX-512 BF16 or AMX), else float32.
-
-    Backbones stay float32: MobileNet's depthwise convolutions ran no faster in bfloat16 here
-    (0.92 s against 0.89 s for 64 photos at 224 px, on an AMX CPU).
-    """
-    if requested != "auto":
-        return requested
-    if config.pretrained:
-        return "float32"
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return "float32"
-    return "bfloat16" if ("avx512_bf16" in flags or "amx_bf16" in flags) else "float32"
-
-
 def load_model(path: str | Path) -> keras.Model:
     return keras.saving.load_model(path, compile=False)
-
-
-@dataclass(frozen=True)
-class UnusableModel:
-    """A file among the models that cannot classify photos, and why, in one short sentence for a person."""
-
-    path: Path
-    why: str  # the catalogue key of the sentence (catdog.i18n): visitors read it in their language
-
-    def reason(self, lang: str = DEFAULT_LANGUAGE) -> str:
-        """Why, in words; it never names a folder: visitors see it."""
-        return translate(self.why, lang)
 
 
 def check_model(path: str | Path) -> UnusableModel | None:
@@ -231,7 +176,8 @@ def predict_dog_probability(model: keras.Model, pixels: np.ndarray) -> np.ndarra
     predict_on_batch reuses one traced function per model: about 5 ms for one photo here,
     against 50 ms for model.predict.
     """
-    chunks = [model.predict_on_batch(pixels[i : i + 64]) for i in range(0, len(pixels), 64)]
+    batch = INFERENCE_BATCH
+    chunks = [model.predict_on_batch(pixels[i : i + batch]) for i in range(0, len(pixels), batch)]
     if not chunks:
         return np.zeros(0, np.float32)
     return np.concatenate([np.asarray(c, np.float32).reshape(-1) for c in chunks])

@@ -20,7 +20,7 @@ import numpy as np
 from keras import layers
 from PIL import Image
 
-from catdog.config import BUNDLED_MODEL, NEITHER_FLAG_RATE, NEITHER_NEIGHBOURS, NEITHER_SUFFIX
+from catdog.config import BUNDLED_MODEL, INFERENCE_BATCH, NEITHER_FLAG_RATE, NEITHER_NEIGHBOURS, NEITHER_SUFFIX
 from catdog.photos import PhotoSource, load_photo, model_input
 
 Photos = Sequence[Image.Image | PhotoSource] | np.ndarray  # photos or files, or pixels (n, size, size, 3) uint8
@@ -155,10 +155,10 @@ class NeitherDetector:
 
 
 def probabilities_and_features(two_outputs: keras.Model, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(dog probabilities (n,), features (n, channels)) for pixels (n, size, size, 3) uint8, 64 at a time."""
+    """(dog probabilities (n,), features (n, channels)) for pixels (n, size, size, 3) uint8, in batches."""
     probabilities, features = [], []
-    for start in range(0, len(pixels), 64):
-        probability, feature = two_outputs.predict_on_batch(pixels[start : start + 64])
+    for start in range(0, len(pixels), INFERENCE_BATCH):
+        probability, feature = two_outputs.predict_on_batch(pixels[start : start + INFERENCE_BATCH])
         probabilities.append(np.asarray(probability, np.float32).reshape(-1))
         features.append(np.asarray(feature, np.float32))
     if not features:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import logging
+import math
 import uuid
 import warnings
 from dataclasses import dataclass, field
@@ -11,8 +13,12 @@ from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps
+from PIL.JpegImagePlugin import JpegImageFile
 
+from catdog.config import PHOTO_DECODED_BYTES_MAX, PHOTO_FORMATS
 from catdog.i18n import TranslatedError
+
+log = logging.getLogger(__name__)
 
 # Photos are kept at most this many pixels on their longer side: plenty to show on a page,
 # and a 12-megapixel JPEG is then decoded at reduced scale, which is several times faster.
@@ -33,10 +39,12 @@ class PhotoError(TranslatedError, ValueError):
 def load_photo(source: PhotoSource, max_side: int = MAX_SIDE) -> Image.Image:
     """Open a path, bytes or file object as an upright RGB photo of at most `max_side` pixels.
 
-    Handles JPEG, PNG, WebP, BMP and GIF (first frame), EXIF orientation, greyscale, CMYK,
-    16-bit, palette and transparent images. Anything unreadable raises PhotoError. Nothing is
-    written to disk. The upright size of the file as it was (before shrinking) is kept in
-    `photo.info["original_size"]`, for captions that say what the visitor sent.
+    Handles JPEG, PNG, WebP, BMP and GIF (first frame), whatever the file's name, EXIF orientation,
+    greyscale, CMYK, 16-bit, palette and transparent images. Anything unreadable, of another format,
+    or whose decoded pixels would take more than PHOTO_DECODED_BYTES_MAX raises PhotoError, checked
+    from the header before any pixel is decoded; Pillow's own words go to the log, never into the
+    message. Nothing is written to disk. The upright size of the file as it was (before shrinking)
+    is kept in `photo.info["original_size"]`, for captions that say what the visitor sent.
     """
     data = _read_bytes(source)
     if not data:
@@ -44,16 +52,26 @@ def load_photo(source: PhotoSource, max_side: int = MAX_SIDE) -> Image.Image:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)  # checked just below
-            image = Image.open(io.BytesIO(data))
+            image = _open(data)
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise PhotoError("photo.too_many_pixels", width=width, height=height, most=MAX_PIXELS // 1_000_000)
-            if image.format == "JPEG":
+            if isinstance(image, JpegImageFile):  # a phone's MPO (JPEG with a depth map) too
                 # Decode at 1/2, 1/4 or 1/8 scale, keeping at least max_side / 2 pixels a side:
                 # a 12 MP photo decodes at 1008 × 756, four times faster than at 2016 × 1512.
                 image.draft("RGB", (max_side // 2, max_side // 2))
+            needed = _decoded_bytes(image, (width, height))
+            if needed > PHOTO_DECODED_BYTES_MAX:
+                raise PhotoError(
+                    "photo.too_much_memory",
+                    width=width,
+                    height=height,
+                    needed=math.ceil(needed / 2**20),
+                    most=PHOTO_DECODED_BYTES_MAX // 2**20,
+                )
             image.seek(0)  # first frame of an animation
             image.load()
+            image = _shrink(image, max_side)
             transposed = ImageOps.exif_transpose(image)
             if transposed.size[::-1] == image.size != transposed.size:  # turned a quarter: width and height swap
                 width, height = height, width
@@ -62,12 +80,12 @@ def load_photo(source: PhotoSource, max_side: int = MAX_SIDE) -> Image.Image:
         raise
     except Image.DecompressionBombError:
         raise PhotoError("photo.too_large") from None
-    except Image.UnidentifiedImageError:
-        raise PhotoError("photo.not_an_image") from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError) as error:
-        raise PhotoError("photo.damaged", str(error)) from None
+        log.warning("A photo was refused: %s: %s", type(error).__name__, error)
+        # Pillow has one error type for both; only its words tell a text-chunk bomb from a damaged file.
+        key = "photo.metadata_too_large" if "MAX_TEXT_" in str(error) else "photo.damaged"
+        raise PhotoError(key) from None
     image = _to_rgb(image)
-    image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=2.0)
     image.info["original_size"] = (width, height)
     return image
 
@@ -123,6 +141,66 @@ def _read_bytes(source: PhotoSource) -> bytes:
     if hasattr(source, "getvalue"):  # BytesIO, Streamlit's UploadedFile
         return source.getvalue()
     return source.read()
+
+
+def _open(data: bytes) -> Image.Image:
+    """The image in `data`, its header read and nothing decoded, if its content is one of PHOTO_FORMATS."""
+    try:
+        return Image.open(io.BytesIO(data), formats=PHOTO_FORMATS)
+    except Image.UnidentifiedImageError:
+        pass
+    # Name what it is from its first bytes alone, as Pillow's plugins recognise them: no other parser runs on it.
+    Image.init()
+    prefix = data[:16]
+    found = next((name for name, (_, accept) in Image.OPEN.items() if accept and accept(prefix)), None)
+    if found in PHOTO_FORMATS:  # a photo's signature, but Pillow could not read the header after it
+        raise PhotoError("photo.damaged")
+    raise PhotoError("photo.wrong_format", format=found) if found else PhotoError("photo.not_an_image")
+
+
+def _shrink_mode(image: Image.Image) -> str:
+    """The mode an image is shrunk in: one that resamples smoothly and keeps its transparency."""
+    if "transparency" in image.info or image.mode == "PA":
+        return "LA" if image.mode == "L" else "RGBA"
+    return {"1": "L", "P": "RGB"}.get(image.mode, image.mode)
+
+
+def _bytes_per_pixel(mode: str) -> int:
+    """What Pillow stores a pixel in: a byte for 1, L and P, two for 16-bit grey, four for the rest (RGB too)."""
+    return 1 if mode in ("1", "L", "P") else 2 if mode.startswith("I;16") else 4
+
+
+def _decoded_bytes(image: Image.Image, header_size: tuple[int, int]) -> int:
+    """Memory the opened image takes once decoded (a JPEG at its draft's scale), as read or as shrunk.
+
+    A progressive JPEG also keeps every DCT coefficient of the full-size image while it decodes, two
+    bytes each, whatever its draft: a 100 MP one takes 300 MB to decode at 1/8 scale.
+    """
+    width, height = image.size
+    decoded = width * height * max(_bytes_per_pixel(image.mode), _bytes_per_pixel(_shrink_mode(image)))
+    if isinstance(image, JpegImageFile) and image.info.get("progressive"):
+        full_width, full_height = header_size
+        most_across = max(across for _, across, _, _ in image.layer)  # layer: (id, h sampling, v sampling, table)
+        most_down = max(down for _, _, down, _ in image.layer)
+        coefficients = sum(
+            math.ceil(full_width * across / most_across / 8) * 64 * math.ceil(full_height * down / most_down / 8)
+            for _, across, down, _ in image.layer
+        )
+        decoded = max(decoded, 2 * coefficients)
+    return decoded
+
+
+def _shrink(image: Image.Image, max_side: int) -> Image.Image:
+    """The decoded image at most max_side pixels a side, before any full-size copy in another mode is made.
+
+    Pillow's reduce step cannot take 16-bit grey, so that is resampled from full size in one go.
+    """
+    mode = _shrink_mode(image)
+    if mode != image.mode:
+        image = image.convert(mode)
+    gap = None if mode.startswith("I;16") else 2.0
+    image.thumbnail((max_side, max_side), Image.Resampling.BILINEAR, reducing_gap=gap)
+    return image
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

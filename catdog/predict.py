@@ -1,4 +1,4 @@
-"""Classify photos with a saved model: one photo, many photos, or a whole labelled folder."""
+"""Classify photos with a saved model (.keras, or an exported .tflite): the verdict, and where the model looked."""
 
 from __future__ import annotations
 
@@ -9,15 +9,13 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from catdog.config import CLASS_NAMES, DOG_THRESHOLD, UNSURE_BAND
-from catdog.data import labelled_photos
-from catdog.evaluation import accuracy, confusion, evaluate_photos
-from catdog.export import TFLiteModel
-from catdog.i18n import DEFAULT_LANGUAGE, translate
+from catdog.explain import activations, conv_layers, heatmap
 from catdog.model import input_size, load_model, predict_dog_probability
 from catdog.neither import NeitherDetector, for_model
 from catdog.photos import PhotoSource, load_photo, model_input
 from catdog.runs import RunRecord, read_record
+from catdog.tflite import TFLiteModel
+from catdog.wording import label_of, verdict
 
 
 @dataclass
@@ -41,38 +39,6 @@ class Prediction:
     @property
     def verdict(self) -> str:
         return verdict(self.dog_probability)
-
-
-def label_of(dog_probability: float) -> str:
-    """The class name: dog at or above the decision threshold, else cat."""
-    return CLASS_NAMES[int(dog_probability >= DOG_THRESHOLD)]
-
-
-def percent(probability: float, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A probability for people, by one rule everywhere: whole percents, and never 0% or 100%.
-
-    The model is never certain, so 0.9996 reads "over 99%" (not "100.0%") and 0.0002 "under 1%".
-    """
-    if probability > 0.99:
-        return translate("percent.over_99", lang)
-    if probability < 0.01:
-        return translate("percent.under_1", lang)
-    return f"{probability:.0%}"
-
-
-def is_unsure(dog_probability: float) -> bool:
-    """Near the middle, where the verdict says "not sure" rather than cat or dog."""
-    low, high = UNSURE_BAND
-    return low < dog_probability < high
-
-
-def verdict(dog_probability: float, lang: str = DEFAULT_LANGUAGE) -> str:
-    """'Dog — 88% sure', 'Cat — over 99% sure', or 'Not sure (54% dog)' near the middle."""
-    if is_unsure(dog_probability):
-        return translate("verdict.unsure", lang, percent=percent(dog_probability, lang))
-    label = label_of(dog_probability)
-    sure = dog_probability if label == "dog" else 1 - dog_probability
-    return translate(f"verdict.{label}", lang, percent=percent(sure, lang))
 
 
 @dataclass
@@ -127,13 +93,27 @@ class Classifier:
         threshold = None if detector is None else detector.threshold
         return Prediction(pixels, probability, time.perf_counter() - started, distance, threshold)
 
+    def dog_probabilities(self, pixels: np.ndarray) -> np.ndarray:
+        """(n,) float32 dog probabilities for model inputs (n, size, size, 3) uint8."""
+        return predict_dog_probability(self.model, pixels)
 
-def evaluate_folder(model_path: str | Path, folder: str | Path) -> dict:
-    """Accuracy, confusion matrix (rows: true cat, dog; columns: said cat, dog) and unreadable files."""
-    evaluation = evaluate_photos(Classifier.load(model_path), labelled_photos(folder))
-    return {
-        "accuracy": accuracy(evaluation),
-        "n": len(evaluation.labels),
-        "confusion": confusion(evaluation).tolist(),
-        "unreadable": [path for path, _ in evaluation.unreadable],
-    }
+    @property
+    def explains(self) -> bool:
+        """Whether heatmap() works: a Keras model can show where it looked; an exported .tflite file cannot."""
+        return not isinstance(self.model, TFLiteModel)
+
+    def heatmap(self, pixels: np.ndarray) -> np.ndarray:
+        """Where the model looked in one model input (size, size, 3) uint8: Grad-CAM, (h, w) in [0, 1].
+
+        Its first call traces the model's Grad-CAM (a few CPU seconds for MobileNetV2): call it only
+        for a model whose heatmap will be shown.
+        """
+        return heatmap(self.model, pixels)
+
+    def conv_layers(self) -> list[str]:
+        """The model's convolutions, first to last: the layers activations() can show."""
+        return conv_layers(self.model)
+
+    def activations(self, pixels: np.ndarray, layer: str) -> np.ndarray:
+        """What one convolution (a name from conv_layers) outputs for one model input: (h, w, channels) float32."""
+        return activations(self.model, pixels, layer)

@@ -11,28 +11,73 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
-from catdog.config import BUNDLED_MODELS, GUESSING_BAND, TrainConfig
+from catdog.config import BUNDLED_MODELS, DATA_DIR, GUESSING_BAND, SHARED_DATASET, TrainConfig
 from catdog.i18n import DEFAULT_LANGUAGE, Message, translate
 
 RUNNING = ("preparing", "training")  # a run in one of these is going, or was cut off ("interrupted")
-ENDED = ("finished", "stopped", "failed")
+PHASES = ("", "head", "fine-tune")  # of an epoch: from scratch, or a pretrained backbone's two phases
+SCORES = ("accuracy", "loss", "val_accuracy", "val_loss")  # the Epoch fields that Keras's logs fill
 
 
 class RunRecordError(ValueError):
     """A run file that is not a run record (damaged, or values of the wrong kind)."""
 
 
+@dataclass(frozen=True)
+class Epoch:
+    """One epoch's scores, as a run record's history keeps them; Keras's names, None where a run has none.
+
+    Also a point of the live chart's training curve, drawn batch by batch: then `epoch` has a
+    fraction (2.25 is a quarter into epoch 3) and only accuracy and loss are set.
+    """
+
+    epoch: int | float  # counted from 1
+    seconds: float | None = None  # its wall time, validation included
+    accuracy: float | None = None  # on the training photos, averaged over the epoch (NaN: the run diverged)
+    loss: float | None = None
+    val_accuracy: float | None = None  # on the validation photos, after the epoch
+    val_loss: float | None = None
+    phase: str = ""  # one of PHASES
+    # Where the model looked in the run's heatmap_photo after this epoch: a grid at its feature map's size,
+    # rows top to bottom, values 0 to 1.
+    heatmap: list[list[float]] | None = None
+
+    def to_dict(self) -> dict:
+        """For NAME.json: the fields that are set, so a record stays small and older versions read it."""
+        return {name: value for name, value in asdict(self).items() if value is not None and value != ""}
+
+    @classmethod
+    def from_dict(cls, values) -> Epoch:
+        """Read a history entry written by this or an earlier version (unknown keys are skipped); raises
+        RunRecordError for one whose values are of the wrong kind."""
+        if not isinstance(values, dict):
+            raise RunRecordError(f"a history entry is {values!r}, not an epoch")
+        epoch = values.get("epoch")
+        if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 1:
+            raise RunRecordError(f"a history entry's epoch is {epoch!r}, not a number from 1")
+        for name in ("seconds", *SCORES):  # NaN allowed: a run can diverge
+            value = values.get(name)
+            if value is not None and (not isinstance(value, int | float) or isinstance(value, bool)):
+                raise RunRecordError(f"epoch {epoch}: {name} is {value!r}, not a number")
+        if values.get("phase", "") not in PHASES:
+            raise RunRecordError(f"epoch {epoch}: phase is {values['phase']!r}, not one of {PHASES}")
+        if values.get("heatmap") is not None and not _is_grid(values["heatmap"]):
+            raise RunRecordError(f"epoch {epoch}: its heatmap is not a grid of numbers from 0 to 1")
+        known = {f.name for f in fields(cls)}
+        return cls(**{name: value for name, value in values.items() if name in known and value is not None})
+
+
 @dataclass
 class RunRecord:
-    """Everything known about one training run; the training process writes it, everything else reads it."""
+    """Everything known about one training run; the training process writes it (the server only when that process
+    died without a word: catdog.jobs), everything else reads it."""
 
     name: str  # the file name, NAME.keras beside NAME.json: letters, digits, '-' and '_'
     config: TrainConfig
     title: str = ""  # its name for people ("cats_vs_dogs_small · 100 per class · no augmentation · 14:05")
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     status: str = "preparing"  # preparing → training → finished | stopped | failed
-    error: str | None = None  # why a failed run failed, in a sentence for a person, in English
-    failure: Message | None = None  # the same, to read in any language (records before it hold only `error`)
+    failure: Message | None = None  # why a failed run failed, a sentence to read in any language
     command: str = ""  # how it was started: a command line, or "Train page"
     data: str = ""  # the dataset folder
     layout: str = ""  # "folders" or "kaggle"
@@ -40,9 +85,7 @@ class RunRecord:
     train_photos: int = 0
     validation_photos: int = 0
     unreadable: list[list[str]] = field(default_factory=list)  # [path, reason] of photos skipped
-    # Per epoch: epoch, seconds, accuracy, loss, val_*, phase, and heatmap: where the model looked in
-    # heatmap_photo after that epoch, a grid at its feature map's size (rows top to bottom, values 0 to 1).
-    history: list[dict] = field(default_factory=list)
+    history: list[Epoch] = field(default_factory=list)  # one per whole epoch, in order
     phases: list[dict] = field(default_factory=list)  # a pretrained run's phases: head, then fine-tune
     best_epoch: int | None = None  # the epoch whose weights were kept
     validation_accuracy: float | None = None  # at best_epoch
@@ -82,21 +125,22 @@ class RunRecord:
         return self.status
 
     def fail(self, why: Message) -> None:
-        self.status, self.error, self.failure = "failed", why.text(), why
+        self.status, self.failure = "failed", why
 
     def error_message(self, lang: str = DEFAULT_LANGUAGE) -> str | None:
-        """Why the run failed, in `lang`; an older record's, which kept only English, in English."""
-        return self.failure.text(lang) if self.failure else self.error
+        """Why the run failed, in `lang` (an older record's, which kept only English, in English); else None."""
+        return self.failure.text(lang) if self.failure else None
 
-    def add_epoch(self, entry: dict) -> None:
+    def add_epoch(self, entry: Epoch) -> None:
         """Append one epoch's scores and keep best_epoch and validation_accuracy on the best so far."""
         self.history.append(entry)
-        best = max(self.history, key=lambda e: e.get("val_accuracy", -1))
-        self.best_epoch, self.validation_accuracy = best["epoch"], best.get("val_accuracy")
+        best = max(self.history, key=lambda e: -1 if e.val_accuracy is None else e.val_accuracy)
+        self.best_epoch, self.validation_accuracy = best.epoch, best.val_accuracy
 
     def to_dict(self) -> dict:
         values = asdict(self)
         values["config"] = self.config.to_dict()
+        values["history"] = [entry.to_dict() for entry in self.history]
         return values
 
     @classmethod
@@ -118,14 +162,16 @@ class RunRecord:
         for name in ("name", "title", "created", "status", "command", "data", "layout", "precision", "heatmap_photo"):
             if name in kept and not isinstance(kept[name], str):
                 raise RunRecordError(f"{name} is {kept[name]!r}, not text")
-        history = kept.get("history", [])
-        if not isinstance(history, list) or not all(_is_epoch(entry) for entry in history):
+        if not isinstance(kept.get("history", []), list):
             raise RunRecordError("its history is not a list of epochs")
+        kept["history"] = [Epoch.from_dict(entry) for entry in kept.get("history", [])]
         if kept.get("failure") is not None:
             try:
                 kept["failure"] = Message.from_dict(kept["failure"])
             except (TypeError, KeyError, AttributeError):
                 raise RunRecordError(f"failure is {kept['failure']!r}, not a message") from None
+        elif isinstance(values.get("error"), str):  # a record from before `failure`: its English sentence
+            kept["failure"] = Message("run_failed.as_recorded", {"reason": values["error"]})
         kept.setdefault("name", "")
         return cls(**kept)
 
@@ -142,6 +188,31 @@ def run_title(data_dir: str | Path, config: TrainConfig, when: datetime, lang: s
         photos = translate("run_title.all_photos", lang)
     augmentation = translate("run_title.augmentation" if config.augment else "run_title.no_augmentation", lang)
     return f"{Path(data_dir).name} · {photos} · {augmentation} · {when:%H:%M}"
+
+
+def dataset_name(data_dir: str | Path) -> str:
+    """How a run record names its dataset: by its path in the data folder (or beside the clone, in ../shared),
+    so that a record made on one machine finds the same dataset on another; elsewhere, by its full path."""
+    folder = Path(data_dir).resolve()
+    for root in (DATA_DIR.resolve(), SHARED_DATASET.parent.resolve()):
+        if folder.is_relative_to(root) and folder != root:
+            return folder.relative_to(root).as_posix()
+    return str(folder)
+
+
+def dataset_folder(name: str) -> Path | None:
+    """The folder a run record's dataset name (dataset_name) stands for on this machine, or None.
+
+    Records written before dataset_name held the full path of the machine that trained them: there,
+    the folder's own name is looked up in the data folder and in ../shared.
+    """
+    if not name:
+        return None
+    named = Path(name)
+    candidates = [named] if named.is_absolute() else []
+    for root in (DATA_DIR, SHARED_DATASET.parent):
+        candidates += [root / named, root / named.name]
+    return next((folder for folder in candidates if folder.is_dir()), None)
 
 
 def metadata_path(model_path: str | Path) -> Path:
@@ -238,16 +309,6 @@ def _modified(path: Path) -> float:
         return path.stat().st_mtime
     except OSError:  # a link to nowhere, or a file deleted since it was listed
         return 0.0
-
-
-def _is_epoch(entry) -> bool:
-    """An epoch number and numbers for its scores (NaN allowed: a run can diverge), and maybe its phase and heatmap."""
-    if not isinstance(entry, dict) or not isinstance(entry.get("epoch"), int) or isinstance(entry["epoch"], bool):
-        return False
-    if "heatmap" in entry and not _is_grid(entry["heatmap"]):
-        return False
-    scores = [value for key, value in entry.items() if key not in ("epoch", "phase", "heatmap")]
-    return all(isinstance(value, int | float) and not isinstance(value, bool) for value in scores)
 
 
 def _is_grid(rows) -> bool:

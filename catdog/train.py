@@ -18,19 +18,21 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from catdog.config import CLASS_NAMES, DOG_THRESHOLD, TrainConfig
+from catdog.augment import augment_batch
+from catdog.config import CLASS_NAMES, DOG_THRESHOLD, INFERENCE_BATCH, TrainConfig
 from catdog.data import DatasetError, DecodedPhotos, decode_photos, find_dataset, limit_per_class
+from catdog.explain import feature_map, head_heatmap, heatmap
 from catdog.i18n import Message
 from catdog.model import (
     BACKBONES,
     WeightsUnavailable,
     build_model,
-    choose_precision,
     fine_tune_top,
     predict_dog_probability,
     weights_cached,
 )
-from catdog.runs import RunRecord, metadata_path
+from catdog.precision import choose_precision
+from catdog.runs import SCORES, Epoch, RunRecord, dataset_name, metadata_path
 
 
 class TrainingListener(Protocol):
@@ -40,7 +42,7 @@ class TrainingListener(Protocol):
     def on_heatmap_photo(self, path: str) -> None: ...  # the validation photo whose heatmap each epoch has
     def on_train_begin(self, batches_per_epoch: int) -> None: ...
     def on_batch_end(self, epoch: int, batch: int, logs: dict) -> None: ...
-    def on_epoch_end(self, entry: dict) -> None: ...
+    def on_epoch_end(self, entry: Epoch) -> None: ...
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -73,15 +75,13 @@ class EpochLog(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         if self.model.stop_training:  # cut short by Stop, its validation too: not a whole epoch's scores
             return
-        entry = {"epoch": epoch + 1, "seconds": round(time.perf_counter() - self._started, 2)}
-        entry.update({k: round(float(v), 4) for k, v in (logs or {}).items() if k != "learning_rate"})
-        if self.phase:
-            entry["phase"] = self.phase
-        if self.heatmap_pixels is not None:
-            # Two decimals: finer steps than a colour map shows, and a small record.
-            entry["heatmap"] = np.round(self._heatmap().astype(np.float64), 2).tolist()
+        seconds = round(time.perf_counter() - self._started, 2)
+        scores = {name: round(float(value), 4) for name, value in (logs or {}).items() if name in SCORES}
+        # Two decimals: finer steps than a colour map shows, and a small record.
+        looked = None if self.heatmap_pixels is None else np.round(self._heatmap().astype(np.float64), 2).tolist()
+        entry = Epoch(epoch + 1, seconds, phase=self.phase, heatmap=looked, **scores)
         self.record.add_epoch(entry)
-        if self.record.best_epoch == entry["epoch"]:
+        if self.record.best_epoch == entry.epoch:
             self.best_weights = (self.keep or self.model).get_weights()
         self.record.save(self.record_path)
         if self.listener:
@@ -92,8 +92,6 @@ class EpochLog(keras.callbacks.Callback):
         model = self.keep or self.model  # the whole model, also while only its head is fitted
         if self.frozen_map is not None:
             return head_heatmap(self.frozen_map, model.get_layer("dog_probability"))
-        from catdog.explain import heatmap  # here: catdog.explain imports this module
-
         return heatmap(model, self.heatmap_pixels)
 
 
@@ -166,7 +164,7 @@ def train(
     requested = requested or time.time()
     out_path = Path(out_path)
     record_path = metadata_path(out_path)
-    data = str(Path(data_dir).resolve())
+    data = dataset_name(data_dir)
     record = RunRecord(out_path.stem, config, title=title, command=command, data=data, pid=os.getpid())
     record.save(record_path)
     stop = stop or threading.Event()
@@ -197,7 +195,7 @@ def _train(record, record_path, data_dir, listener, stop, verbose) -> keras.Mode
             # "the train split of … has no cat or dog photos": a class, or both, each a word of the catalogue
             animals = Message("dataset_error.cat_or_dog") if len(missing) > 1 else Message(f"class.{missing[0]}")
             raise DatasetError(
-                "dataset_error.no_photos", split=Message(f"split.{split}"), folder=str(dataset.root), animals=animals
+                "dataset_error.no_photos", dataset.root, split=Message(f"split.{split}"), animals=animals
             )
 
     precision = record.precision = choose_precision(config.precision, config)
@@ -213,7 +211,7 @@ def _train(record, record_path, data_dir, listener, stop, verbose) -> keras.Mode
         return None
     for split, photos in (("train", train_photos), ("validation", val_photos)):
         if len(np.unique(photos.labels)) < len(CLASS_NAMES):
-            raise DatasetError("dataset_error.too_few", split=Message(f"split.{split}"), folder=str(dataset.root))
+            raise DatasetError("dataset_error.too_few", dataset.root, split=Message(f"split.{split}"))
     record.train_photos, record.validation_photos = len(train_photos.labels), len(val_photos.labels)
     record.unreadable = [list(pair) for pair in train_photos.unreadable + val_photos.unreadable]
     record.status = "training"
@@ -324,8 +322,8 @@ def _head_on_features(model, config, train_photos, val_photos, listener):
     def compute(pixels: np.ndarray) -> np.ndarray:
         nonlocal done
         chunks = []
-        for i in range(0, len(pixels), 64):
-            chunks.append(np.asarray(features.predict_on_batch(pixels[i : i + 64])))
+        for i in range(0, len(pixels), INFERENCE_BATCH):
+            chunks.append(np.asarray(features.predict_on_batch(pixels[i : i + INFERENCE_BATCH])))
             done += len(chunks[-1])
             if listener:
                 listener.on_prepare("features", done, total)
@@ -351,29 +349,6 @@ def heatmap_photo(items: list[tuple[Path, int]], photos: DecodedPhotos) -> tuple
     readable = [path for path, _ in items if str(path) not in unreadable]  # in the order of photos.pixels
     first_dog = int(np.flatnonzero(photos.labels == CLASS_NAMES.index("dog"))[0])
     return str(Path(readable[first_dog]).resolve()), photos.pixels[first_dog]
-
-
-def feature_map(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
-    """What the global pooling of a model reads for one input (size, size, 3) uint8: (h, w, channels) float32."""
-    up_to_pool = keras.Model(model.input, model.get_layer("pool").input)
-    return np.asarray(up_to_pool(pixels[None], training=False), np.float32)[0]
-
-
-def head_heatmap(features: np.ndarray, unit: keras.layers.Dense) -> np.ndarray:
-    """Grad-CAM (catdog.explain.heatmap) of a feature map (h, w, channels) seen through pooling and `unit`.
-
-    Through global average pooling and one dense unit (the dropout between them does nothing outside
-    training), the gradient that Grad-CAM averages per channel is the unit's weight over h·w: the
-    heatmap is the map weighted by the unit's kernel, where positive for the verdict's class (as the
-    dog's logit, or the cat's), scaled to a maximum of 1.
-    """
-    kernel = keras.ops.convert_to_numpy(unit.kernel).astype(np.float32)[:, 0]  # (channels,)
-    bias = float(keras.ops.convert_to_numpy(unit.bias)[0])
-    dog_logit = math.log(DOG_THRESHOLD / (1 - DOG_THRESHOLD))
-    sign = 1.0 if features.mean(axis=(0, 1)) @ kernel + bias >= dog_logit else -1.0
-    cam = np.maximum(sign * features @ kernel, 0)
-    top = cam.max()
-    return (cam / top if top > 0 else np.zeros_like(cam)).astype(np.float32)
 
 
 def _compile(model: keras.Model, peak_learning_rate: float, steps: int, weight_decay: float) -> None:
@@ -413,41 +388,7 @@ def training_batches(photos: DecodedPhotos, config: TrainConfig) -> tf.data.Data
 
 
 def validation_batches(photos: DecodedPhotos) -> tf.data.Dataset:
-    return tf.data.Dataset.from_tensor_slices((photos.pixels, photos.labels)).batch(64)
-
-
-def augment_batch(pixels: tf.Tensor, seed: tf.Tensor) -> tf.Tensor:
-    """Randomly flip, turn (±36°), zoom (±20%), shift (±10%) and change the contrast (±20%) of each photo.
-
-    The four geometric changes are composed into one affine map per photo and applied in a
-    single resampling pass, with reflected edges. An epoch's augmentation took 1.3 s here,
-    against 2.3 s for one Keras layer per change, on the cores the training step needs too.
-    A cat turned or zoomed is still a cat.
-    """
-    n, size = tf.shape(pixels)[0], tf.cast(tf.shape(pixels)[1], tf.float32)
-    flip, angle, zoom, shift_x, shift_y, contrast = tf.unstack(
-        tf.random.stateless_uniform((6, n), seed, minval=-1.0, maxval=1.0)
-    )
-    flip = tf.where(flip < 0, -1.0, 1.0)
-    angle, zoom, contrast = angle * 0.2 * math.pi, 1 + 0.2 * zoom, 1 + 0.2 * contrast
-    cos, sin = tf.cos(angle) * zoom, tf.sin(angle) * zoom
-    # Each output pixel p reads the input at centre + zoom · rotate · flip · (p - centre) + shift.
-    a0, a1, b0, b1 = cos * flip, -sin, sin * flip, cos
-    centre = (size - 1) / 2
-    a2 = centre + 0.1 * size * shift_x - (a0 + a1) * centre
-    b2 = centre + 0.1 * size * shift_y - (b0 + b1) * centre
-    zeros = tf.zeros_like(a0)
-    warped = tf.raw_ops.ImageProjectiveTransformV3(
-        images=tf.cast(pixels, tf.float32),
-        transforms=tf.stack([a0, a1, a2, b0, b1, b2, zeros, zeros], axis=1),
-        output_shape=tf.shape(pixels)[1:3],
-        fill_value=0.0,
-        interpolation="BILINEAR",
-        fill_mode="REFLECT",
-    )
-    mean = tf.reduce_mean(warped, axis=(1, 2), keepdims=True)
-    contrasted = (warped - mean) * contrast[:, None, None, None] + mean
-    return tf.cast(tf.clip_by_value(contrasted, 0, 255), tf.uint8)
+    return tf.data.Dataset.from_tensor_slices((photos.pixels, photos.labels)).batch(INFERENCE_BATCH)
 
 
 def accuracy(model: keras.Model, photos: DecodedPhotos) -> float:
@@ -471,6 +412,8 @@ def explain_failure(error: Exception) -> Message:
         return Message("run_failed.out_of_memory")
     if isinstance(error, DatasetError | WeightsUnavailable):
         return Message("run_failed.could_not_start", {"reason": error.said})
+    if isinstance(error, tf.errors.OpError):  # its text is a page of graph nodes and C++ files: for the log
+        return Message("run_failed.tensorflow", {"kind": type(error).__name__})
     return Message("run_failed.crash", {"error": f"{type(error).__name__}: {error}"})
 
 

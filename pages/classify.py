@@ -12,8 +12,12 @@ from catdog.charts import probability_figure
 from catdog.config import CLASS_NAMES, DATA_DIR, KEPT_BYTES_MAX, KEPT_PHOTOS_MAX, PHOTO_SUFFIXES
 from catdog.data import find_dataset, list_datasets
 from catdog.photos import KeptPhoto, PhotoError, enlarge, jpeg_bytes, load_photo, overlay
+from catdog.visitor_text import csv_cell, markdown_literal
+from catdog.wording import UnusableModel, is_unsure, percent, verdict
 from pages import route_through_app
-from pages.common import current_classifier, language, model_label, presenting, t, try_load_classifier, usable_models
+from pages.language import language, t
+from pages.models import current_classifier, try_load_classifier, usable_models
+from pages.sidebar import model_label, presenting
 
 route_through_app()  # first: a shared link to this page opens the whole app
 
@@ -23,7 +27,9 @@ log = logging.getLogger("catdog")
 # each model's result for each photo (and its heatmap), and the files that could not be kept: (name, why in
 # the library's words, or None for a file over the visitor's limit).
 PHOTOS, RESULTS, HEATMAPS, UNREADABLE = "kept_photos", "results", "heatmaps", "unreadable_uploads"
-HANDED_OVER = "uploads_handed_over"  # the uploader's file ids already taken: it lists them until the visitor clears it
+# The uploader's batch number, and the files of the batch just sent: each batch, once sent, is taken from
+# a fresh, empty uploader (a new key), so that its files are no longer listed as if the page still held them.
+UPLOAD_BATCH, SENT_UPLOADS = "upload_batch", "sent_uploads"
 CAMERA_PHOTO = "camera photo"  # a camera snapshot's name; shown as shown_name() says
 HEATMAP_SIDE = 512  # pixels on the long side of the photo shown with its heatmap
 SHOWN = "shown_photo"  # presentation mode shows one kept photo at a time: its index, newest first
@@ -42,14 +48,16 @@ def photo_sources_ui():
 
     Returns what was just sent, as (name, file or path, true label), and the row of buttons.
     """
-    uploads = st.file_uploader(
+    batch = st.session_state.get(UPLOAD_BATCH, 0)
+    st.file_uploader(
         t("classify.uploader"),
         type=[suffix[1:] for suffix in PHOTO_SUFFIXES],
         accept_multiple_files=True,
-        key="uploads",
+        key=f"uploads_{batch}",
+        on_change=_take_uploads,
+        args=(f"uploads_{batch}",),
     )
-    handed_over = st.session_state.setdefault(HANDED_OVER, set())
-    sources = [(f.name, f, None) for f in uploads or [] if f.file_id not in handed_over]
+    sources = [(f.name, f, None) for f in st.session_state.pop(SENT_UPLOADS, [])]
     row = st.container(horizontal=True, vertical_alignment="center", gap="medium")  # wraps on a narrow screen
     if row.toggle("📷 " + t("classify.camera"), key="use_camera", help=t("classify.camera_help")):
         generation = st.session_state.get("camera_generation", 0)  # a new one empties the camera for the next photo
@@ -100,12 +108,18 @@ def keep_photos(sources, classifier) -> None:
         st.rerun()  # the camera, empty again, is ready for the next photo
 
 
+def _take_uploads(key: str) -> None:
+    """Take a batch of uploads as it arrives (Streamlit sends the value once every file in it has arrived)
+    and move on to a fresh uploader, which lists nothing."""
+    st.session_state[SENT_UPLOADS] = list(st.session_state.get(key) or [])
+    st.session_state[UPLOAD_BATCH] = st.session_state.get(UPLOAD_BATCH, 0) + 1
+
+
 def _release_uploads(files) -> None:
     """Drop uploads' bytes now that their photos are kept: they would stay until the visitor's session ends.
 
     Streamlit holds each upload twice: in its upload store, and in the uploader's value, which it
-    keeps between runs. The first copy is removed; emptying the file frees the second. The uploader
-    still lists the files (each is taken once), and files still on their way are taken in a later run.
+    keeps between runs until the widget is gone. The first copy is removed; emptying the file frees the second.
     """
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
@@ -114,12 +128,9 @@ def _release_uploads(files) -> None:
     if hasattr(manager, "remove_file"):  # the in-memory manager Streamlit's server uses
         for file in files:
             manager.remove_file(context.session_id, file.file_id)
-    released = {file.file_id for file in files}
-    st.session_state.setdefault(HANDED_OVER, set()).update(released)
-    for file in [*files, *(st.session_state.get("uploads") or [])]:  # the uploader's value: other objects, same bytes
-        if file.file_id in released:
-            file.seek(0)
-            file.truncate()
+    for file in files:
+        file.seek(0)
+        file.truncate()
 
 
 def classify_kept(classifiers) -> dict[str, list]:
@@ -138,14 +149,12 @@ def classify_kept(classifiers) -> dict[str, list]:
 
 def where_it_looked(classifier, photo: KeptPhoto, prediction) -> bytes:
     """The photo with its Grad-CAM heatmap over it (a JPEG), computed once per model and photo."""
-    from catdog.explain import heatmap
-
     heatmaps = st.session_state.setdefault(HEATMAPS, {})
     key = (str(classifier.path), photo.id)
     if key not in heatmaps:
         shown = photo.photo()
         shown.thumbnail((HEATMAP_SIDE, HEATMAP_SIDE))
-        heatmaps[key] = jpeg_bytes(overlay(shown, heatmap(classifier.model, prediction.pixels)), quality=85)
+        heatmaps[key] = jpeg_bytes(overlay(shown, classifier.heatmap(prediction.pixels)), quality=85)
     return heatmaps[key]
 
 
@@ -164,8 +173,6 @@ def remove_photo(photo_id: str | None) -> None:
 
 def results_table_ui(kept: list[KeptPhoto], predictions: list, model_path: Path) -> None:
     """Several photos: one row each, and the same as CSV with the model named and numbers rounded for people."""
-    from catdog.predict import percent
-
     if len(kept) < 2:
         return
     lang = language()
@@ -187,7 +194,11 @@ def results_table_ui(kept: list[KeptPhoto], predictions: list, model_path: Path)
         }
     )
     st.download_button(
-        t("classify.download_csv"), csv.to_csv(index=False), "catdog-results.csv", "text/csv", key="download_csv"
+        t("classify.download_csv"),
+        csv.map(csv_cell).to_csv(index=False),  # a photo named =HYPERLINK(…) stays a name
+        "catdog-results.csv",
+        "text/csv",
+        key="download_csv",
     )
 
 
@@ -214,12 +225,13 @@ def result_card_ui(
 
     The verdict sits level with the top of the photo, so both show together on a projector's screen.
     On a phone's narrow screen, where the columns stack, the verdict and its bar come first, then the
-    photo, then what the model sees (pages/common.py's style reorders them by their keys). `place`,
+    photo, then what the model sees (pages/sidebar.py's style reorders them by their keys). `place`,
     (index, count) in presentation mode, puts ◀ and ▶ beside the photo's name.
     """
     with st.container(border=True, key=f"card_{photo.id}"):
         header = st.container(horizontal=True, vertical_alignment="center")
-        header.markdown(f"#### {shown_name(photo)}", width="stretch")  # pushes the buttons to the right
+        # Stretched: it pushes the buttons to the right. The visitor's file name, never Markdown.
+        header.markdown(f"#### {markdown_literal(shown_name(photo))}", width="stretch")
         if place and place[1] > 1:
             pager_ui(header, *place)
         header.button(
@@ -268,11 +280,11 @@ def look_inside_ui(classifier, photo: KeptPhoto, prediction) -> None:
     """For one photo: what a chosen convolution outputs (edges first, parts of animals later), and augmentation."""
     if not st.toggle(t("classify.look_inside"), key=f"inside_{photo.id}", help=t("classify.look_inside_help")):
         return
-    from catdog.explain import activation_grid, activations, augmented_versions, conv_layers
+    from catdog.explain import activation_grid, augmented_versions  # TensorFlow: only once this is open
 
-    layers = conv_layers(classifier.model)
+    layers = classifier.conv_layers()
     layer = st.select_slider(t("classify.layer"), layers, value=layers[0], key=f"layer_{photo.id}")
-    outputs = activations(classifier.model, prediction.pixels, layer)
+    outputs = classifier.activations(prediction.pixels, layer)
     height, width, channels = outputs.shape
     grid = activation_grid(outputs)
     factor = max(1, 640 // grid.width)  # small late maps blown up, pixels kept sharp
@@ -292,7 +304,7 @@ def model_comparison_ui(others: dict[str, object]) -> None:
     st.markdown(t("classify.other_models"))
     for column, (path, prediction) in zip(st.columns(len(others)), others.items()):
         with column:
-            st.caption(model_label(Path(path)))
+            st.caption(markdown_literal(model_label(Path(path))))
             st.markdown(
                 f"{'🐶' if prediction.label == 'dog' else '🐱'} **{verdict(prediction.dog_probability, language())}**"
             )
@@ -341,7 +353,7 @@ for name, reason in st.session_state.get(UNREADABLE, []):  # drawn in the langua
         why = t("classify.unreadable", reason=reason.text(language()))
     else:
         why = t("classify.refused", count=KEPT_PHOTOS_MAX)
-    st.error(f"**{name}**: {why}", icon="⚠️")
+    st.error(f"**{markdown_literal(name)}**: {why}", icon="⚠️")
 kept = st.session_state.get(PHOTOS, [])
 if kept:
     buttons.button(t("classify.remove_all"), key="clear_photos", on_click=remove_photo, args=(None,))
@@ -349,9 +361,6 @@ if not kept:
     st.info(t("classify.start"))
     how_it_works_ui(classifier.image_size)
     st.stop()
-
-from catdog.model import UnusableModel  # noqa: E402 -- TensorFlow loads with the first model, not before
-from catdog.predict import is_unsure, verdict  # noqa: E402
 
 others = [p for p in usable_models() if p != classifier.path]
 compare = bool(others) and st.sidebar.toggle(
@@ -367,7 +376,7 @@ st.session_state["heatmaps_on"] = show_heatmaps  # kept across pages, where the 
 classifiers = [classifier]
 for loaded in [try_load_classifier(p) for p in others] if compare else []:
     if isinstance(loaded, UnusableModel):
-        st.warning(t("classify.left_out", name=loaded.path.stem, reason=loaded.reason(language())))
+        st.warning(t("classify.left_out", name=markdown_literal(loaded.path.stem), reason=loaded.reason(language())))
     else:
         classifiers.append(loaded)
 results = classify_kept(classifiers)

@@ -8,18 +8,26 @@ import streamlit as st
 from catdog.charts import confusion_figure, probability_histogram_figure, roc_figure
 from catdog.config import CLASS_NAMES, DATA_DIR, DOG_THRESHOLD, SPLITS
 from catdog.data import find_dataset, list_datasets
-from catdog.photos import load_photo, model_input, overlay
-from pages import route_through_app
-from pages.common import (
-    current_classifier,
-    language,
-    load_classifier,
-    model_label,
-    presenting,
-    t,
-    try_load_classifier,
-    usable_models,
+from catdog.evaluation import (
+    accuracy,
+    cell_photos,
+    confusion,
+    evaluate_photos,
+    least_certain,
+    most_confident_mistakes,
+    per_photo,
+    roc_auc,
+    roc_curve,
+    roc_point,
+    wilson_interval,
 )
+from catdog.photos import load_photo, model_input, overlay
+from catdog.visitor_text import csv_cell, markdown_literal
+from catdog.wording import UnusableModel, percent
+from pages import route_through_app
+from pages.language import language, t
+from pages.models import current_classifier, load_classifier, try_load_classifier, usable_models
+from pages.sidebar import model_label, presenting
 
 route_through_app()  # first: a shared link to this page opens the whole app
 
@@ -81,11 +89,10 @@ def models_ui(compare_column) -> list:
     )
     if other == NO_MODEL:
         return [classifier]
-    from catdog.model import UnusableModel  # TensorFlow is loaded by now
-
     second = try_load_classifier(Path(other))
     if isinstance(second, UnusableModel):
-        st.warning(t("evaluate.cannot_compare", name=second.path.stem, reason=second.reason(language())))
+        name, reason = markdown_literal(second.path.stem), second.reason(language())
+        st.warning(t("evaluate.cannot_compare", name=name, reason=reason))
         return [classifier]
     return [classifier, second]
 
@@ -97,8 +104,6 @@ def evaluation_key(classifier, root: Path, split: str) -> tuple:
 
 def evaluate_ui(classifiers, root: Path, split: str, items: list) -> list:
     """The Evaluate button, with a progress bar per model; returns each model's Evaluation, or stops the page."""
-    from catdog.evaluation import evaluate_photos
-
     kept = st.session_state.setdefault(EVALUATIONS_KEY, {})
     keys = [evaluation_key(c, root, split) for c in classifiers]
     if st.button(t("evaluate.evaluate"), type="primary", key="evaluate"):
@@ -116,7 +121,7 @@ def evaluate_ui(classifiers, root: Path, split: str, items: list) -> list:
             for old in list(kept)[:-EVALUATIONS_KEPT]:  # dicts keep their order: the oldest first
                 del kept[old]
     if any(key not in kept for key in keys):
-        names = [c.path.stem for c in classifiers]
+        names = [markdown_literal(c.path.stem) for c in classifiers]
         split_name = t(f"split.{split}")
         if len(names) == 1:
             st.info(t("evaluate.press_evaluate", count=len(items), split=split_name, name=names[0]))
@@ -129,14 +134,12 @@ def evaluate_ui(classifiers, root: Path, split: str, items: list) -> list:
 def summary_ui(classifier, evaluation, threshold: float, picked: tuple[int, int] | None, key: str) -> None:
     """One model's scores at this threshold: accuracy with its 95% interval, AUC, the matrix (`picked` cell
     outlined), the histograms."""
-    from catdog.evaluation import accuracy, confusion, roc_auc, wilson_interval
-
     n = len(evaluation.labels)
     counts = confusion(evaluation, threshold)
     right = int(counts[0, 0] + counts[1, 1])
     low, high = wilson_interval(right, n)
     auc = roc_auc(evaluation.labels, evaluation.dog_probabilities)
-    st.markdown(f"**{model_label(classifier.path)}**")
+    st.markdown(f"**{markdown_literal(model_label(classifier.path))}**")
     accuracy_column, auc_column = st.columns(2)
     accuracy_column.metric(
         t("evaluate.accuracy"),
@@ -163,8 +166,6 @@ def summary_ui(classifier, evaluation, threshold: float, picked: tuple[int, int]
 
 def roc_ui(classifiers, evaluations, threshold: float, chart_column, text_column) -> None:
     """Every model's ROC curve on one chart, each with its point at the threshold, and how to read it."""
-    from catdog.evaluation import roc_auc, roc_curve, roc_point
-
     curves, marks = {}, {}
     for classifier, evaluation in zip(classifiers, evaluations):
         auc = roc_auc(evaluation.labels, evaluation.dog_probabilities)
@@ -188,8 +189,6 @@ def shown_cell(classifiers, evaluations, threshold: float) -> tuple[int, int]:
     The pickers come further down, after the matrices that outline the cell. At first: the
     sidebar's model, and its larger cell of mistakes.
     """
-    from catdog.evaluation import confusion
-
     shown = st.session_state.setdefault("photos_of", 0) if len(classifiers) > 1 else 0
     if "cell" not in st.session_state:
         counts = confusion(evaluations[shown], threshold)
@@ -199,8 +198,6 @@ def shown_cell(classifiers, evaluations, threshold: float) -> tuple[int, int]:
 
 def photos_ui(classifiers, evaluations, threshold: float) -> None:
     """The photos behind the numbers: one cell of the confusion matrix, the worst mistakes, the closest calls."""
-    from catdog.evaluation import cell_photos, confusion, least_certain, most_confident_mistakes
-
     st.subheader(t("evaluate.look_at_photos"))
     index = 0
     if len(classifiers) > 1:
@@ -248,8 +245,6 @@ def photos_ui(classifiers, evaluations, threshold: float) -> None:
 
 def gallery_ui(classifier, evaluation, indices: list[int], heat: bool) -> None:
     """The photos at these indices with their true label and dog probability, over their Grad-CAM if `heat`."""
-    from catdog.predict import percent
-
     if not indices:
         return
     modified = classifier.path.stat().st_mtime
@@ -272,19 +267,15 @@ def thumbnail(path: str):
 @st.cache_data(show_spinner=False, max_entries=256)
 def where_it_looked(model_path: str, modified: float, photo_path: str):
     """The photo with the model's Grad-CAM heatmap over it: computed for the few photos shown, once each."""
-    from catdog.explain import heatmap
-
     classifier = load_classifier(model_path, modified)
     photo = load_photo(photo_path)  # read once: the model's input and the picture both come from it
     pixels = model_input(photo, classifier.image_size)  # what the evaluation classified
     photo.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE))
-    return overlay(photo, heatmap(classifier.model, pixels))
+    return overlay(photo, classifier.heatmap(pixels))
 
 
 def download_ui(classifiers, evaluations, threshold: float, root: Path, split: str) -> None:
     """Every photo's result at this threshold, for every model scored, as one CSV."""
-    from catdog.evaluation import per_photo
-
     rows = [
         row | {"path": str(Path(row["path"]).relative_to(root)), "model": classifier.path.stem}
         for classifier, evaluation in zip(classifiers, evaluations)
@@ -292,7 +283,7 @@ def download_ui(classifiers, evaluations, threshold: float, root: Path, split: s
     ]
     st.download_button(
         t("evaluate.download_csv"),
-        pd.DataFrame(rows).to_csv(index=False),
+        pd.DataFrame(rows).map(csv_cell).to_csv(index=False),  # a photo named =HYPERLINK(…) stays a name
         f"catdog-evaluation-{root.name}-{split}.csv",
         "text/csv",
         key="download_evaluation",
@@ -309,7 +300,7 @@ evaluations = evaluate_ui(classifiers, root, split, items)
 
 unreadable = evaluations[0].unreadable  # the same files for every model
 if unreadable:
-    names = ", ".join(Path(path).name for path, _ in unreadable)
+    names = ", ".join(markdown_literal(Path(path).name) for path, _ in unreadable)
     st.warning(t("evaluate.left_out", names=names), icon="⚠️")
 if not len(evaluations[0].labels):
     st.warning(t("evaluate.none_readable"))

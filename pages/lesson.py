@@ -20,17 +20,14 @@ from catdog.jobs import JobBusy, current_job, start_job
 from catdog.lesson import LESSON_STEPS, LessonStep, lesson_histories, lesson_models, lesson_runs, lesson_step
 from catdog.photos import PhotoError, jpeg_bytes, load_photo, overlay
 from catdog.runs import RunRecord, prune_runs
+from catdog.visitor_text import markdown_literal
+from catdog.wording import UnusableModel, is_unsure, label_of, verdict
 from pages import route_through_app
-from pages.common import (
-    language,
-    load_classifier,
-    presenting,
-    progress_bar,
-    t,
-    training_setting_now,
-    try_load_classifier,
-    visitor,
-)
+from pages.access import training_setting_now, visitor
+from pages.language import language, t
+from pages.models import load_classifier, try_load_classifier
+from pages.runs import progress_bar
+from pages.sidebar import presenting
 
 route_through_app()  # first: a shared link to this page opens the whole app
 
@@ -103,13 +100,13 @@ def step_ui(number: int, step: LessonStep, run: RunRecord | None, dataset: Path,
         else:
             st.caption(t("lesson.not_run"))
         if mine and job.status == "failed":
-            st.error(job.record.error_message(language()))
+            st.error(markdown_literal(job.record.error_message(language())))
         if may_train:
             st.button(
                 "▶ " + t("lesson.run_again" if run else "lesson.run", number=number),
                 key=f"run_{step.key}",
                 disabled=busy,
-                help=t("lesson.busy", title=job.title) if busy else None,
+                help=t("lesson.busy", title=markdown_literal(job.title)) if busy else None,
                 on_click=start_step,
                 args=(step, dataset),
             )
@@ -118,7 +115,7 @@ def step_ui(number: int, step: LessonStep, run: RunRecord | None, dataset: Path,
 def finished_ui(run: RunRecord) -> None:
     """The last epoch's training and validation accuracy, the gap between them, and the run's time."""
     last = run.history[-1]
-    train, validation = last.get("accuracy"), last.get("val_accuracy")
+    train, validation = last.accuracy, last.val_accuracy
     a, b, c, d = st.columns(4)
     a.metric(t("lesson.train_accuracy"), "–" if train is None else f"{train:.0%}")
     b.metric(t("lesson.validation_accuracy"), "–" if validation is None else f"{validation:.0%}")
@@ -185,13 +182,11 @@ def class_photo_ui() -> bytes | None:
 @st.cache_data(show_spinner=False, max_entries=32)
 def verdict_and_heatmap(model_path: str, modified: float, photo: bytes) -> tuple[float, bytes]:
     """(dog probability, the photo with its Grad-CAM heatmap over it as a JPEG) under one model."""
-    from catdog.explain import heatmap
-
     classifier = load_classifier(model_path, modified)
     shown = load_photo(photo)
     prediction = classifier.classify_photo(shown)
     shown.thumbnail((HEATMAP_SIDE, HEATMAP_SIDE))
-    return prediction.dog_probability, jpeg_bytes(overlay(shown, heatmap(classifier.model, prediction.pixels)), 85)
+    return prediction.dog_probability, jpeg_bytes(overlay(shown, classifier.heatmap(prediction.pixels)), 85)
 
 
 def picture_html(jpeg: bytes, caption: str) -> str:
@@ -216,9 +211,6 @@ def photo_under_models_ui(runs: dict[str, RunRecord | None]) -> None:
     if not models:
         st.caption(t("lesson.no_models"))
         return
-    from catdog.model import UnusableModel  # TensorFlow: only once there is a photo and a model
-    from catdog.predict import is_unsure, label_of, verdict
-
     for column, step in zip(st.columns(len(LESSON_STEPS)), LESSON_STEPS):
         column.markdown(f"**{t(step.title)}**")
         if step.key not in models:
@@ -248,9 +240,9 @@ st.session_state[WATCHED] = bool(job and job.running)
 if not (job and job.running and job_step(job, dataset)):  # else the running step's live panel watches
     st.fragment(watch_for_runs_ui, run_every=IDLE_PANEL_SECONDS)()
 if job and job.running and may_train:
-    st.info(t("lesson.busy", title=job.title))
+    st.info(t("lesson.busy", title=markdown_literal(job.title)))  # maybe a run a visitor named
 if refused := st.session_state.pop("lesson_refused", None):
-    st.warning(t("train.one_run_at_a_time", reason=refused))
+    st.warning(t("train.one_run_at_a_time", reason=markdown_literal(refused)))
 runs = lesson_runs(MODELS_DIR, dataset)
 for number, step in enumerate(LESSON_STEPS, start=1):
     step_ui(number, step, runs[step.key], dataset, may_train)

@@ -1,11 +1,9 @@
 """Train page: train a convnet in the background and watch its accuracy and loss curves grow."""
 
 import base64
-import hmac
 import html
 import io
 import math
-import time
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -17,34 +15,27 @@ from PIL import ImageOps
 
 from catdog.charts import training_figure
 from catdog.config import (
+    BACKBONES,
     BUNDLED_MODELS,
     DATA_DIR,
     IDLE_PANEL_SECONDS,
     LIVE_PANEL_SECONDS,
     MODELS_DIR,
-    PASSWORD_DELAY_S,
-    PASSWORD_TRIES,
-    PRETRAINED_BACKBONES,
     PUBLIC_RUNS_KEPT,
     SMALL_DATA_PER_CLASS,
     TrainConfig,
 )
 from catdog.data import find_dataset, limit_per_class, list_datasets
-from catdog.jobs import JobBusy, current_job, forget_job, start_job
+from catdog.jobs import JobBusy, current_job, forget_job, start_job, starter
 from catdog.photos import PhotoError, enlarge, jpeg_bytes, load_photo, model_input, overlay
 from catdog.runs import RUNNING, RunRecord, delete_run, list_runs, prune_runs, run_title
+from catdog.visitor_text import markdown_literal
 from pages import route_through_app
-from pages.common import (
-    MODEL_KEY,
-    language,
-    presenting,
-    progress_bar,
-    started_from,
-    t,
-    training_setting_now,
-    unusable_models_ui,
-    visitor,
-)
+from pages.access import training_allowed_ui, visitor
+from pages.language import language, t
+from pages.models import MODEL_KEY, unusable_models_ui
+from pages.runs import progress_bar, started_from
+from pages.sidebar import presenting
 
 route_through_app()  # first: a shared link to this page opens the whole app
 
@@ -60,48 +51,19 @@ def photos_per_class_labels() -> dict[str, str]:
     return {choice: words.get(limit, choice) for choice, limit in PHOTOS_PER_CLASS.items()}
 
 
-def training_allowed_ui() -> bool:
-    """Whether this visitor may start runs; hosted demos turn it off or lock it behind a password."""
-    mode, password = training_setting_now()
-    st.session_state["training_mode"] = mode
-    if mode == "off":
-        st.info(t("train.off"))
-        return False
-    if mode == "password":
-        if st.session_state.get("training_unlocked"):
-            return True
-        if st.session_state.get("password_tries", 0) >= PASSWORD_TRIES:
-            st.error(t("train.too_many_tries"))
-            return False
-        st.text_input(
-            t("train.password"),
-            type="password",
-            key="training_password",
-            on_change=_check_password,
-            args=(password,),
-        )
-        if st.session_state.get("password_tries"):
-            st.error(t("train.wrong_password"))
-        return False
-    return True
-
-
-def _check_password(password: str) -> None:
-    """Each guess once, when typed; a wrong one costs its session a growing wait (1, 2, 4… s)."""
-    typed = st.session_state.get("training_password", "")
-    if typed and password and hmac.compare_digest(typed, password):
-        st.session_state["training_unlocked"] = True
-        return
-    if typed:
-        tries = st.session_state["password_tries"] = st.session_state.get("password_tries", 0) + 1
-        time.sleep(PASSWORD_DELAY_S * 2 ** min(tries - 1, 4))
-
-
 def may_stop(job) -> bool:
     """The visitor who started the run, or one who unlocked training with the password; others watch."""
     if not st.session_state.get("may_train"):
         return False
     return job.owner == visitor() or bool(st.session_state.get("training_unlocked"))
+
+
+def may_delete(name: str) -> bool:
+    """As for stopping: the run's starter, or one who unlocked training. A run no visitor started from this server
+    (the command line's, or one from before a restart) has no starter to ask: who may train may delete it."""
+    if not st.session_state.get("may_train"):
+        return False
+    return starter(name) in ("", visitor()) or bool(st.session_state.get("training_unlocked"))
 
 
 def dataset_ui(may_train: bool) -> Path:
@@ -174,7 +136,7 @@ def sample_grid_html(paths: tuple[Path, ...]) -> str:
 
 def starting_point_labels() -> dict[str, str]:
     """The "Start from" choices in words: scratch, or a pretrained backbone by its name."""
-    pretrained = {name: t("train.start_pretrained", backbone=title) for name, title in PRETRAINED_BACKBONES.items()}
+    pretrained = {name: t("train.start_pretrained", backbone=b.title) for name, b in BACKBONES.items()}
     return {"scratch": t("train.start_scratch")} | pretrained
 
 
@@ -274,7 +236,7 @@ def job_panel_ui() -> None:
         st.rerun(scope="app")
     if job is None:
         return
-    st.subheader(t("train.run", title=job.title))
+    st.subheader(t("train.run", title=markdown_literal(job.title)))  # a visitor's words, never Markdown
     st.progress(*progress_bar(job))
     best = job.record.validation_accuracy
     a, b, c = st.columns(3)
@@ -282,8 +244,9 @@ def job_panel_ui() -> None:
     b.metric(t("train.best_validation_accuracy"), "–" if best is None else f"{best:.1%}")
     # The runs table's number, rounded alike, once the run has ended.
     c.metric(t("train.time"), t("train.seconds", seconds=round(job.seconds)))
-    if job.error:
-        st.error(job.record.error_message(language()))
+    why = job.record.error_message(language())
+    if why:
+        st.error(markdown_literal(why))  # it may name the run or the dataset
     history = {job.title: list(job.record.history)}
     # In presentation mode one chart above the other, each as wide as the screen.
     accuracy_column, loss_column = (st.container(), st.container()) if presenting() else st.columns(2)
@@ -300,20 +263,20 @@ def job_panel_ui() -> None:
 
 def where_it_looks_ui(record: RunRecord) -> None:
     """The run's watched validation photo with the latest epoch's heatmap over it, and earlier epochs' beside it."""
-    looked = [entry for entry in record.history if "heatmap" in entry]
+    looked = [entry for entry in record.history if entry.heatmap]
     if not looked or not record.heatmap_photo:  # before the first epoch ended, or a record from before heatmaps
         return
     latest, earlier = looked[-1], looked[:-1]
     earlier = earlier[:: max(1, math.ceil(len(earlier) / EARLIER_HEATMAPS))]  # evenly spaced, from the first epoch
     try:
-        images = [heatmap_jpeg(record.heatmap_photo, record.image_size, e["heatmap"]) for e in [*earlier, latest]]
+        images = [heatmap_jpeg(record.heatmap_photo, record.image_size, e.heatmap) for e in [*earlier, latest]]
     except PhotoError:
         st.caption(t("train.watched_photo_gone"))
         return
     latest_column, earlier_column = st.columns([1, 2])
-    latest_column.image(images[-1], caption=t("train.looks_after_epoch", epoch=latest["epoch"]), width=HEATMAP_SIDE)
+    latest_column.image(images[-1], caption=t("train.looks_after_epoch", epoch=latest.epoch), width=HEATMAP_SIDE)
     if earlier:
-        captions = [t("train.epoch", epoch=entry["epoch"]) for entry in earlier]
+        captions = [t("train.epoch", epoch=entry.epoch) for entry in earlier]
         earlier_column.image(images[:-1], caption=captions, width=HEATMAP_SIDE // 2)
     earlier_column.caption(t("train.looks_explained"))
 
@@ -332,7 +295,7 @@ def finished_job_ui() -> None:
     # The picker's state can only change before the sidebar is drawn: in the click's callback.
     use = {MODEL_KEY: str(job.out_path)}
     if st.button(
-        t("train.use_model", title=job.title),
+        t("train.use_model", title=markdown_literal(job.title)),
         key="use_model",
         type="primary",
         on_click=st.session_state.update,
@@ -353,6 +316,7 @@ def past_runs_ui() -> None:
             t("train.runs.date"): r.created[:16].replace("T", " "),
             t("train.runs.started_from"): started_from(r.config),
             t("train.runs.augmentation"): t("train.on") if r.config.augment else t("train.off_short"),
+            t("train.runs.precision"): r.precision or None,  # as trained; a record from before it has none
             t("train.runs.photos_per_class"): str(r.config.limit_per_class or t("train.all_photos")),
             t("train.runs.epochs"): r.epochs_run,
             t("train.runs.best_accuracy"): r.validation_accuracy,
@@ -387,14 +351,14 @@ def past_runs_ui() -> None:
 
 
 def delete_run_ui(runs: list[RunRecord]) -> None:
-    """Delete a run with its model, once confirmed; only for who may train, never a bundled model or a run going."""
-    if not st.session_state.get("may_train"):
-        return
+    """Delete a run with its model, once confirmed; only who may delete it, never a bundled model or a run going."""
     bundled = {path.resolve() for path in BUNDLED_MODELS}
     titles = {
         r.name: r.display_name
         for r in runs
-        if r.state not in RUNNING and (MODELS_DIR / f"{r.name}.keras").resolve() not in bundled
+        if may_delete(r.name)
+        and r.state not in RUNNING
+        and (MODELS_DIR / f"{r.name}.keras").resolve() not in bundled
     }
     if not titles:
         return
@@ -405,7 +369,7 @@ def delete_run_ui(runs: list[RunRecord]) -> None:
             "🗑 " + t("train.delete"), key="delete", on_click=st.session_state.update, args=({"confirm_delete": name},)
         )
         return
-    st.warning(t("train.delete_for_good", title=titles[name]))
+    st.warning(t("train.delete_for_good", title=markdown_literal(titles[name])))
     yes, no = st.columns(2)
     yes.button(t("train.delete_yes"), key="delete_yes", type="primary", on_click=_delete, args=(name,))
     no.button(
@@ -415,7 +379,7 @@ def delete_run_ui(runs: list[RunRecord]) -> None:
 
 def _delete(name: str) -> None:
     st.session_state.pop("confirm_delete", None)
-    if not st.session_state.get("may_train"):
+    if not may_delete(name):
         return
     delete_run(MODELS_DIR, name)
     job = current_job()
@@ -439,5 +403,5 @@ options_ui(root)
 may_train = st.session_state["may_train"]
 st.button("▶ " + t("train.start"), key="start", type="primary", disabled=not may_train, on_click=start_run)
 if refused := st.session_state.pop("start_refused", None):
-    st.warning(t("train.one_run_at_a_time", reason=refused))
+    st.warning(t("train.one_run_at_a_time", reason=markdown_literal(refused)))
 past_runs_ui()

@@ -251,6 +251,16 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `browser` every test that drives Chromium, so `-m "not browser"` leaves out all of them, new ones too.
+
+    fixturenames holds every fixture a test needs, directly or through others (page, visitor, new_visitor's browser).
+    """
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
+
+
 def _missing_browser(reason: str) -> None:
     """No browser here: a skip on a developer's machine, a failure on CI (which must run these)."""
     if os.environ.get("CI"):
@@ -339,29 +349,32 @@ def app_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 
     catdog.config reads the environment once, at import; AppTest runs the app in this process,
     and its page scripts re-run `from catdog.config import ...` on every run, so patching the
-    module attributes is enough for them. pages/common.py is an ordinary module imported once,
+    module attributes is enough for them. pages/models.py is an ordinary module imported once,
     so its own MODELS_DIR is patched too. Also: no training job from an earlier test, the
-    CATDOG_TRAINING variables unset, and st.cache_data cleared (the Classify page caches the
-    list of test photos it finds under the data folder). Afterwards a job a test left running
-    is stopped and waited for, so no training thread outlives its test.
+    CATDOG_TRAINING variables unset, no wrong passwords left in the server's password guard, and
+    st.cache_data cleared (the Classify page caches the list of test photos it finds under the data
+    folder). Afterwards a job a test left running is stopped and waited for, so no training thread
+    outlives its test.
     """
     import streamlit as st
 
     import catdog.config
     import catdog.jobs
-    import pages.common
+    import pages.access
+    import pages.models
 
     data_dir, models_dir = tmp_path / "data", tmp_path / "models"
     data_dir.mkdir()
     models_dir.mkdir()
     monkeypatch.setattr(catdog.config, "DATA_DIR", data_dir)
     monkeypatch.setattr(catdog.config, "MODELS_DIR", models_dir)
-    monkeypatch.setattr(pages.common, "MODELS_DIR", models_dir)
+    monkeypatch.setattr(pages.models, "MODELS_DIR", models_dir)
     monkeypatch.setattr(catdog.jobs, "_current", None)
     for variable in ("CATDOG_TRAINING", "CATDOG_TRAINING_PASSWORD"):
         monkeypatch.delenv(variable, raising=False)
     _run_app_as_a_server_does(monkeypatch)
     st.cache_data.clear()
+    pages.access.password_guard.clear()
     yield SimpleNamespace(data=data_dir, models=models_dir)
     job = catdog.jobs.current_job()
     if job is not None and job.running:
@@ -421,3 +434,24 @@ def open_app(app_dirs):
         return at
 
     return open_
+
+
+class FakeClock:
+    """A clock for catdog.guard.PasswordGuard that moves only when a test says so: clock.now += 5."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def server_guard(app_dirs, monkeypatch):
+    """The server's password guard, on a FakeClock (guard.clock): every AppTest session of the test shares it."""
+    import pages.access
+    from catdog.guard import PasswordGuard
+
+    guard = PasswordGuard(clock=FakeClock())
+    monkeypatch.setattr(pages.access, "password_guard", lambda: guard)
+    return guard

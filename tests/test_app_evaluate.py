@@ -98,6 +98,7 @@ def test_without_a_dataset_the_page_says_how_to_get_one(open_app):
     assert not [button for button in at.button if button.key == "evaluate"]
 
 
+@pytest.mark.slow
 def test_evaluate_scores_the_test_split_and_the_threshold_moves_photos_between_cells(
     open_app, pets, probabilities, monkeypatch
 ):
@@ -136,6 +137,7 @@ def test_evaluate_scores_the_test_split_and_the_threshold_moves_photos_between_c
     assert len(runs) == 1, "nor does pressing Evaluate again on the same model and photos"
 
 
+@pytest.mark.slow
 def test_a_cells_photos_are_shown_with_their_true_label_and_probability(open_app, pets, probabilities):
     at = evaluate(open_app(PAGE))
     at.segmented_control(key="cell").set_value(3)  # dogs said dog
@@ -150,6 +152,7 @@ def test_a_cells_photos_are_shown_with_their_true_label_and_probability(open_app
     assert {c.split(":")[0] for c in in_cell} <= test_dogs
 
 
+@pytest.mark.slow
 def test_compare_with_scores_a_second_model_on_the_same_photos_side_by_side(open_app, pets, probabilities):
     at = open_app(PAGE)
     at.selectbox(key="compare_with").set_value(str(SCRATCH_MODEL))

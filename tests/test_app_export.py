@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 from test_i18n import english_words
 
-from catdog.export import PREDICT_SNIPPET, TFLiteModel, tflite_test_accuracy
+from catdog.export import PREDICT_SNIPPET, tflite_test_accuracy
 from catdog.i18n import translate
 from catdog.runs import metadata_path, read_record
+from catdog.tflite import TFLiteModel
 
 PAGE = "pages/evaluate.py"  # any page: the sidebar is app.py's; this one stops early without a dataset
 
@@ -69,6 +70,7 @@ def captions(at) -> list[str]:
     return [caption.value for caption in at.sidebar.caption]
 
 
+@pytest.mark.slow
 def test_a_visitor_downloads_the_keras_file_then_prepares_the_tflite_files_with_their_test_accuracy(
     open_app, tiny, served, monkeypatch
 ):
@@ -105,7 +107,7 @@ def test_a_visitor_downloads_the_keras_file_then_prepares_the_tflite_files_with_
 def test_while_another_visitor_converts_a_second_one_is_asked_to_try_again_and_nothing_is_converted(
     open_app, tiny, served
 ):
-    from pages.common import _CONVERTING
+    from pages.downloads import _CONVERTING
 
     at = open_downloads(open_app, tiny)
     with _CONVERTING:  # another visitor's conversion
@@ -136,6 +138,7 @@ def test_a_model_whose_training_photos_are_gone_gets_its_float_file_and_a_dash_f
     assert str(app_dirs.data) not in " ".join(captions(at))  # the server's paths stay in its log
 
 
+@pytest.mark.slow
 def test_in_chinese_the_downloads_speak_chinese(open_app, tiny, served):
     at = open_downloads(open_app, tiny, lang="zh")
     assert at.sidebar.expander[-1].label == "下载此模型"

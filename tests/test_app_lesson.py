@@ -18,7 +18,7 @@ from catdog import jobs
 from catdog.charts import RUN_COLOURS
 from catdog.lesson import LESSON_STEPS
 from catdog.photos import KeptPhoto, load_photo
-from catdog.runs import RunRecord, metadata_path
+from catdog.runs import Epoch, RunRecord, metadata_path
 
 LESSON_PAGE = "pages/lesson.py"
 REPO = Path(__file__).resolve().parents[1]
@@ -64,7 +64,7 @@ def current_run(app_dirs, dataset, monkeypatch):
     def make(config, name: str) -> jobs.TrainingJob:
         job = jobs.TrainingJob(config, dataset, app_dirs.models / f"{name}.keras", title=name)
         job.apply(jobs.TrainBegan(batches_per_epoch=3))
-        job.apply(jobs.EpochEnded({"epoch": 1, "accuracy": 0.6, "loss": 0.6, "val_accuracy": 0.55, "val_loss": 0.7}))
+        job.apply(jobs.EpochEnded(Epoch(1, accuracy=0.6, loss=0.6, val_accuracy=0.55, val_loss=0.7)))
         job.apply(jobs.BatchEnded(2, 1, {"accuracy": 0.7, "loss": 0.5}))
         made.append(job)
         monkeypatch.setattr(jobs, "_current", job)
@@ -81,7 +81,7 @@ def finished_run(models_dir: Path, dataset: Path, step, train: float, validation
     record.data = str(dataset.resolve())
     for epoch in (1, 2):
         scores = {"accuracy": train - 0.1 * (2 - epoch), "val_accuracy": validation - 0.05 * (2 - epoch)}
-        record.add_epoch({"epoch": epoch, "loss": 0.5, "val_loss": 0.6} | scores)
+        record.add_epoch(Epoch(epoch, loss=0.5, val_loss=0.6, **scores))
     path = models_dir / f"{step.run_name}.keras"
     record.save(metadata_path(path))
     if model is not None:

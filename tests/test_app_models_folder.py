@@ -29,7 +29,7 @@ def picker_labels(at) -> list[str]:
 
 
 def bundled_labels() -> list[str]:
-    from pages.common import model_label
+    from pages.sidebar import model_label
 
     return [model_label(path) for path in BUNDLED_MODELS]
 
@@ -216,7 +216,7 @@ def test_a_copy_of_each_bundled_model_in_the_models_folder_is_offered_once(open_
 
 
 def test_a_picked_model_damaged_after_its_check_gives_a_short_error_and_the_page_stops(open_app, app_dirs, tiny_model):
-    from pages.common import load_classifier
+    from pages.models import load_classifier
 
     model_path, _ = tiny_model
     second = app_dirs.models / "second.keras"
@@ -295,12 +295,12 @@ def test_a_link_to_nowhere_in_the_models_folder_breaks_no_page(open_app, app_dir
 
 
 def test_an_unforeseen_error_shows_visitors_a_short_message_without_server_paths(open_app, app_dirs, monkeypatch):
-    import pages.common
+    import pages.models
 
     def failing(models_dir):
         raise OSError(f"[Errno 5] Input/output error: '{models_dir}/mine.keras'")
 
-    monkeypatch.setattr(pages.common, "list_models", failing)  # as a failing disk would
+    monkeypatch.setattr(pages.models, "list_models", failing)  # as a failing disk would
     at = open_app()
     assert len(at.exception) == 1  # .streamlit/config.toml: client.showErrorDetails = "none"
     crash = at.exception[0]

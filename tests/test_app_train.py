@@ -12,7 +12,6 @@ import json
 import logging
 import re
 import shutil
-import time
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +22,7 @@ from PIL import Image
 from catdog import jobs
 from catdog.charts import training_figure
 from catdog.config import TrainConfig, training_setting
-from catdog.runs import RunRecord, delete_run, metadata_path, read_record
+from catdog.runs import Epoch, RunRecord, delete_run, metadata_path, read_record
 from catdog.tensorflow_logs import ABSL_LINE, ABSL_NOT_INITIALISED
 
 TRAIN_PAGE = "pages/train.py"
@@ -56,8 +55,8 @@ def write_run(
     config = config or TrainConfig(epochs=len(val_accuracy), augment=False, limit_per_class=100)
     record = RunRecord(name, config, title=title, created=created, status=status, seconds=12.5)
     for i, v in enumerate(val_accuracy):
-        entry = {"epoch": i + 1, "accuracy": 0.5 + i / 20, "loss": 0.7 - i / 20, "val_accuracy": v}
-        record.add_epoch(entry | {"val_loss": 0.7 - v / 2} | ({"phase": phases[i]} if phases else {}))
+        phase = phases[i] if phases else ""
+        record.add_epoch(Epoch(i + 1, None, 0.5 + i / 20, 0.7 - i / 20, v, 0.7 - v / 2, phase=phase))
     record.save(metadata_path(models_dir / f"{name}.keras"))
 
 
@@ -113,7 +112,7 @@ def test_training_can_be_turned_off_for_a_hosted_demo(open_app, dataset, monkeyp
     assert jobs.current_job() is None
 
 
-def test_a_password_unlocks_training(open_app, dataset, monkeypatch):
+def test_a_password_unlocks_training(open_app, dataset, server_guard, monkeypatch):
     monkeypatch.setenv("CATDOG_TRAINING", "password")
     monkeypatch.setenv("CATDOG_TRAINING_PASSWORD", "s3cret")
     at = open_app(TRAIN_PAGE)
@@ -125,6 +124,7 @@ def test_a_password_unlocks_training(open_app, dataset, monkeypatch):
     assert [error.value for error in at.error] == ["That password is not right."]
     assert button(at, "start").disabled
 
+    server_guard.clock.now += 1  # the wait after a wrong guess
     at.text_input(key="training_password").input("s3cret").run()
     assert not at.error
     assert not button(at, "start").disabled
@@ -172,22 +172,23 @@ def test_starting_from_a_pretrained_backbone_offers_its_own_defaults(open_app, d
         "pretrained MobileNet v1 0.25 (ImageNet)",
     ]
     scratch = TrainConfig()
-    assert at.slider(key="epochs_scratch").value == scratch.epochs == 30
+    assert at.slider(key="epochs_scratch").value == scratch.epochs
     assert at.toggle(key="augment_scratch").value is True
     assert at.select_slider(key="learning_rate_scratch").value == scratch.learning_rate
     assert not [s for s in at.slider if s.key == "fine_tune"]
 
     at.radio(key="start_from").set_value("mobilenet").run()
     assert not at.exception
-    assert at.slider(key="epochs_mobilenet").value == 8
+    transfer = TrainConfig.transfer("mobilenet")
+    assert at.slider(key="epochs_mobilenet").value == transfer.epochs
     assert at.toggle(key="augment_mobilenet").value is False  # features computed once: much faster
-    assert at.select_slider(key="learning_rate_mobilenet").value == TrainConfig.transfer("mobilenet").learning_rate
+    assert at.select_slider(key="learning_rate_mobilenet").value == transfer.learning_rate
     fine_tune = at.slider(key="fine_tune")
-    assert fine_tune.label.startswith("Fine-tuning epochs") and fine_tune.value == 3
+    assert fine_tune.label.startswith("Fine-tuning epochs") and fine_tune.value == transfer.fine_tune_epochs
     assert not [s for s in at.select_slider if s.key in ("image_size", "width")]  # fixed by the backbone
 
     at.radio(key="start_from").set_value("scratch").run()
-    assert at.slider(key="epochs_scratch").value == 30  # each starting point keeps its own settings
+    assert at.slider(key="epochs_scratch").value == scratch.epochs  # each starting point keeps its own settings
     assert not [s for s in at.slider if s.key == "fine_tune"]
 
 
@@ -240,6 +241,7 @@ def test_a_run_without_a_typed_name_gets_a_readable_title_and_a_safe_file_name(o
 # --- a run started from the page -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(
     open_app, app_dirs, dataset, media, capfd, monkeypatch
 ):
@@ -279,6 +281,7 @@ def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(
     assert runs.loc[0, "status"].startswith("finished") and runs.loc[0, "epochs"] == 2  # tiny: it may be guessing
     assert runs.loc[0, "photos/class"] == "100" and runs.loc[0, "augmentation"] == "off"
     assert runs.loc[0, "started from"] == "scratch"
+    assert runs.loc[0, "precision"] == read_record(job.out_path).precision in ("float32", "bfloat16")  # as trained
     # One number for the run's time: the live panel's and the runs table's.
     assert read_record(job.out_path).seconds == job.seconds > 0
     (time_shown,) = [metric.value for metric in at.metric if metric.label == "Time"]
@@ -389,22 +392,23 @@ def test_in_password_mode_whoever_unlocked_training_may_stop_any_run(open_app, r
     assert not button(at, "stop").disabled
 
 
-def test_password_guesses_are_slowed_and_capped_per_session(open_app, dataset, monkeypatch):
-    import catdog.config
-
+def test_password_guesses_are_slowed_and_capped_for_the_whole_server(open_app, dataset, server_guard, monkeypatch):
     monkeypatch.setenv("CATDOG_TRAINING", "password")
     monkeypatch.setenv("CATDOG_TRAINING_PASSWORD", "s3cret")
-    monkeypatch.setattr(catdog.config, "PASSWORD_TRIES", 3)
-    monkeypatch.setattr(catdog.config, "PASSWORD_DELAY_S", 0.05)
+    server_guard.tries = 3
     at = open_app(TRAIN_PAGE)
-    started = time.perf_counter()
-    for guess in ("a", "b", "c"):
+    at.text_input(key="training_password").input("a").run()
+    at.text_input(key="training_password").input("b").run()  # at once: not even compared
+    assert [error.value for error in at.error] == ["Too soon after a wrong password. Try again in 1 s."]
+    for guess in ("b", "c"):
+        server_guard.clock.now += 5
         at.text_input(key="training_password").input(guess).run()
-    assert time.perf_counter() - started >= 0.05 + 0.1 + 0.2  # each wrong guess waits twice as long
-    assert at.session_state["password_tries"] == 3
     assert not [box for box in at.text_input if box.key == "training_password"]  # no fourth guess
-    assert any("Too many wrong passwords" in error.value for error in at.error)
+    assert any("Too many wrong passwords on this server" in error.value for error in at.error)
     assert button(at, "start").disabled
+    fresh = open_app(TRAIN_PAGE)  # a new tab starts nothing over
+    assert not [box for box in fresh.text_input if box.key == "training_password"]
+    assert button(fresh, "start").disabled
 
 
 def progress_texts(at) -> list[str]:
@@ -429,9 +433,9 @@ def test_the_live_panel_follows_a_pretrained_run_from_preparing_to_fine_tuning(o
     assert text.startswith("Computing the backbone's features") and text.endswith(": 10 of 36…")
 
     job.apply(jobs.TrainBegan(batches_per_epoch=3))
-    entry = {"accuracy": 0.8, "loss": 0.4, "val_accuracy": 0.85, "val_loss": 0.35}
-    job.apply(jobs.EpochEnded(entry | {"epoch": 1, "phase": "head"}))
-    job.apply(jobs.EpochEnded(entry | {"epoch": 2, "phase": "fine-tune"}))
+    scores = {"accuracy": 0.8, "loss": 0.4, "val_accuracy": 0.85, "val_loss": 0.35}
+    job.apply(jobs.EpochEnded(Epoch(1, **scores, phase="head")))
+    job.apply(jobs.EpochEnded(Epoch(2, **scores, phase="fine-tune")))
     at.run()
     assert not at.exception
     assert not [img for image in at.get("image") for img in image.proto.imgs]  # these epochs brought no heatmap
@@ -500,7 +504,7 @@ def test_the_live_panel_shows_where_the_model_looks_in_one_validation_photo_afte
     assert heatmap_images(at, media) == []  # nothing to show before the first epoch ends
 
     scores = {"accuracy": 0.6, "loss": 0.6, "val_accuracy": 0.55, "val_loss": 0.65}
-    job.apply(jobs.EpochEnded(scores | {"epoch": 1, "heatmap": [[0.0, 0.0], [0.0, 1.0]]}))  # the bottom right
+    job.apply(jobs.EpochEnded(Epoch(1, **scores, heatmap=[[0.0, 0.0], [0.0, 1.0]])))  # the bottom right
     at.run()
     assert not at.exception
     ((caption, picture),) = heatmap_images(at, media)
@@ -509,7 +513,7 @@ def test_the_live_panel_shows_where_the_model_looks_in_one_validation_photo_afte
     assert hotter(picture, BOTTOM_RIGHT, TOP_LEFT)
 
     for epoch in range(2, 13):  # then the model looks at the top left
-        job.apply(jobs.EpochEnded(scores | {"epoch": epoch, "heatmap": [[1.0, 0.0], [0.0, 0.0]]}))
+        job.apply(jobs.EpochEnded(Epoch(epoch, **scores, heatmap=[[1.0, 0.0], [0.0, 0.0]])))
     at.run()
     assert not at.exception
     shown = heatmap_images(at, media)
@@ -528,7 +532,7 @@ def test_a_watched_photo_gone_from_its_dataset_is_said_so_in_place_of_the_heatma
     job = current_run(TrainConfig(image_size=32, width=8, epochs=2), "moved")
     job.apply(jobs.TrainBegan(batches_per_epoch=3))
     job.apply(jobs.HeatmapPhoto(str(app_dirs.data / "gone" / "dog.1.jpg")))
-    job.apply(jobs.EpochEnded({"epoch": 1, "val_accuracy": 0.5, "heatmap": [[1.0, 0.0], [0.0, 0.0]]}))
+    job.apply(jobs.EpochEnded(Epoch(1, val_accuracy=0.5, heatmap=[[1.0, 0.0], [0.0, 0.0]])))
     at = open_app(TRAIN_PAGE)
     assert not at.exception
     assert heatmap_images(at, media) == []
@@ -585,10 +589,10 @@ def test_a_pretrained_past_run_shows_what_it_started_from_and_where_fine_tuning_
 
 def test_the_training_chart_marks_where_fine_tuning_starts():
     history = [
-        {"epoch": epoch, "accuracy": 0.8, "loss": 0.4, "val_accuracy": 0.85, "val_loss": 0.35, "phase": phase}
+        Epoch(epoch, accuracy=0.8, loss=0.4, val_accuracy=0.85, val_loss=0.35, phase=phase)
         for epoch, phase in enumerate(["head", "head", "head", "fine-tune", "fine-tune"], start=1)
     ]
-    scratch = [{k: v for k, v in entry.items() if k != "phase"} for entry in history]
+    scratch = [dataclasses.replace(entry, phase="") for entry in history]
     for metric in ("accuracy", "loss"):
         figure = training_figure({"pretrained": history, "scratch": scratch}, metric)
         (line,) = figure.layout.shapes  # one line, for the one run that fine-tuned
@@ -601,7 +605,7 @@ def test_the_training_chart_marks_where_fine_tuning_starts():
             "scratch · validation",
         ]
     assert not training_figure({"scratch": scratch}, "accuracy").layout.shapes
-    only_fine_tuned = [entry | {"phase": "fine-tune"} for entry in history]  # no head epochs: nothing to mark
+    only_fine_tuned = [dataclasses.replace(entry, phase="fine-tune") for entry in history]  # no head epochs: no mark
     assert not training_figure({"all": only_fine_tuned}, "accuracy").layout.shapes
 
 
@@ -613,7 +617,7 @@ def save_model_of(tiny_model, models_dir: Path, name: str, val_accuracy: float, 
     model_path, record = tiny_model
     path = models_dir / f"{name}.keras"
     shutil.copyfile(model_path, path)
-    scored = {"epoch": 1, "accuracy": 0.6, "loss": 0.6, "val_accuracy": val_accuracy, "val_loss": 0.6}
+    scored = Epoch(1, accuracy=0.6, loss=0.6, val_accuracy=val_accuracy, val_loss=0.6)
     dataclasses.replace(record, name=name, title=title, history=[], test_accuracy=None).save(metadata_path(path))
     saved = read_record(path)
     saved.add_epoch(scored)
@@ -624,7 +628,7 @@ def save_model_of(tiny_model, models_dir: Path, name: str, val_accuracy: float, 
 def test_a_model_that_scored_about_50_percent_is_marked_as_guessing_and_is_never_the_default(
     open_app, app_dirs, dataset, tiny_model, monkeypatch
 ):
-    import pages.common
+    import pages.sidebar
 
     coin = save_model_of(tiny_model, app_dirs.models, "coin-toss", 0.52, title="tiny · 100 per class · 5 epochs")
     learned = save_model_of(tiny_model, app_dirs.models, "learned", 0.81)
@@ -637,8 +641,8 @@ def test_a_model_that_scored_about_50_percent_is_marked_as_guessing_and_is_never
     assert runs.loc["tiny · 100 per class · 5 epochs", "status"] == "finished · guessing: train longer"
     assert runs.loc["learned", "status"] == "finished"
     # The picker's default: never a guessing model, even when it comes first (as the newest, with no bundled one).
-    assert pages.common.default_model([coin, learned]) == learned
-    assert pages.common.default_model([coin]) == coin  # there is no other to offer
+    assert pages.sidebar.default_model([coin, learned]) == learned
+    assert pages.sidebar.default_model([coin]) == coin  # there is no other to offer
     monkeypatch.setattr("catdog.runs.BUNDLED_MODELS", ())
     at = open_app(TRAIN_PAGE)
     assert at.sidebar.radio(key="model_path").value == str(learned)

@@ -300,7 +300,7 @@ def test_a_shared_link_opens_the_whole_app_even_as_a_fresh_servers_first_request
     visitor.get_by_role("heading", name=re.compile(heading)).wait_for()
 
     sidebar = visitor.get_by_test_id("stSidebar")
-    # app.py's navigation, not Streamlit's list of the files in pages/ (app, classify, common, evaluate, train)
+    # app.py's navigation, not Streamlit's list of the files in pages/ (app, classify, access, downloads, evaluate, …)
     links = sidebar.get_by_test_id("stSidebarNav").get_by_role("link")
     expect(links).to_have_text(NAVIGATION, timeout=PAGE_TIMEOUT_MS)
     expect(sidebar.get_by_text("Classify with")).to_be_visible()  # app.py's model picker
@@ -413,7 +413,10 @@ def test_one_visitor_flooding_the_uploader_does_not_keep_the_servers_memory(visi
     for path in flood:
         alerts.filter(has_text=path.name).wait_for(timeout=VERDICT_TIMEOUT_MS)
     assert "not an image we can read" in alerts.first.inner_text()
-    time.sleep(2)  # the run after the last file is over
+    wait_until_idle(visitor)  # the run after the last file is over
+    deadline = time.monotonic() + 30
+    while uploads_held_bytes(fresh_app_url) and time.monotonic() < deadline:  # let go of once that run ends
+        time.sleep(0.2)
     grown = resident_mb(SERVERS[fresh_app_url].pid) - before
     assert uploads_held_bytes(fresh_app_url) == 0
     # 480 MB came in; before the uploads were released, 316 to 550 MB of them stayed held.

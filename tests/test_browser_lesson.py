@@ -15,7 +15,7 @@ from conftest import PAGE_TIMEOUT_MS, new_visitor
 from test_browser import VERDICT_TIMEOUT_MS, expect, running_app, screenshot
 
 from catdog.lesson import LESSON_STEPS
-from catdog.runs import RunRecord, metadata_path
+from catdog.runs import Epoch, RunRecord, metadata_path
 
 # What each step's run scored in the README's measured lesson: (training, validation) accuracy per epoch.
 SCORES = {
@@ -38,7 +38,7 @@ def app_url(shared_data: Path, tiny_model, tmp_path_factory: pytest.TempPathFact
         record = RunRecord(step.run_name, step.config, status="finished", data=str(dataset.resolve()), seconds=95.0)
         for epoch, (train, validation) in enumerate(SCORES[step.key], start=1):
             scores = {"accuracy": train, "val_accuracy": validation, "loss": 1 - train, "val_loss": 1.2 - validation}
-            record.add_epoch({"epoch": epoch} | scores)
+            record.add_epoch(Epoch(epoch, **scores))
         record.save(metadata_path(models_dir / f"{step.run_name}.keras"))
         shutil.copyfile(tiny_model[0], models_dir / f"{step.run_name}.keras")
     with running_app(data_dir, models_dir, root / "streamlit.log") as url:

@@ -41,7 +41,7 @@ def app_url(photo_dataset: Path, tmp_path_factory: pytest.TempPathFactory):
     from conftest import build_dataset
 
     from catdog.config import TrainConfig
-    from catdog.runs import RunRecord, metadata_path
+    from catdog.runs import Epoch, RunRecord, metadata_path
 
     root = tmp_path_factory.mktemp("browser_present")
     data_dir, models_dir = root / "data", root / "models"
@@ -51,13 +51,13 @@ def app_url(photo_dataset: Path, tmp_path_factory: pytest.TempPathFactory):
         run = RunRecord(name, TrainConfig(epochs=3, limit_per_class=100, augment=augment), status="finished")
         for epoch in (1, 2, 3):
             run.add_epoch(
-                {
-                    "epoch": epoch,
-                    "accuracy": 0.5 + 0.1 * epoch,
-                    "loss": 0.7 - 0.1 * epoch,
-                    "val_accuracy": 0.5 + 0.05 * epoch,
-                    "val_loss": 0.7 - 0.05 * epoch,
-                }
+                Epoch(
+                    epoch,
+                    accuracy=0.5 + 0.1 * epoch,
+                    loss=0.7 - 0.1 * epoch,
+                    val_accuracy=0.5 + 0.05 * epoch,
+                    val_loss=0.7 - 0.05 * epoch,
+                )
             )
         run.save(metadata_path(models_dir / f"{name}.keras"))
     with running_app(data_dir, models_dir, root / "streamlit.log") as url:

@@ -13,9 +13,10 @@ from catdog.charts import (
     roc_figure,
     training_figure,
 )
+from catdog.runs import Epoch
 
 HISTORY = [
-    {"epoch": epoch, "accuracy": 0.6 + 0.1 * epoch, "loss": 0.6, "val_accuracy": 0.7, "val_loss": 0.5, "phase": phase}
+    Epoch(epoch, accuracy=0.6 + 0.1 * epoch, loss=0.6, val_accuracy=0.7, val_loss=0.5, phase=phase)
     for epoch, phase in ((1, "head"), (2, "fine-tune"), (3, "fine-tune"))
 ]
 CHARTS = {  # each chart, drawn from small data, in either style

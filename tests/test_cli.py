@@ -102,6 +102,7 @@ def test_predict_with_a_missing_model_exits_2_and_says_so(tmp_path, photos, caps
     assert captured.out == ""
 
 
+@pytest.mark.slow
 def test_python_dash_m_catdog_predict_json_works_as_a_program(model, photos):
     result = subprocess.run(
         [sys.executable, "-m", "catdog", "predict", "--json", "--model", str(model), str(photos[1])],
@@ -117,6 +118,7 @@ def test_python_dash_m_catdog_predict_json_works_as_a_program(model, photos):
     assert records[0]["label"] in ("cat", "dog")
 
 
+@pytest.mark.slow
 def test_a_terminal_shows_the_answer_and_real_errors_but_no_tensorflow_start_up_lines(photos, tmp_path):
     """`python -m catdog predict` as a user types it: the bundled model, and no TF_CPP_MIN_LOG_LEVEL of theirs."""
     missing = tmp_path / "not-here.jpg"
@@ -173,6 +175,7 @@ def test_python_dash_m_catdog_help_names_the_three_commands():
 CHINESE_PREDICTION = re.compile(r"^.+：(猫|狗)（是狗的概率 \d+\.\d%）$")
 
 
+@pytest.mark.slow
 def test_python_dash_m_catdog_predict_lang_zh_prints_a_chinese_verdict(model, photos):
     result = subprocess.run(
         [sys.executable, "-m", "catdog", "predict", "--lang", "zh", "--model", str(model), str(photos[0])],
@@ -186,6 +189,7 @@ def test_python_dash_m_catdog_predict_lang_zh_prints_a_chinese_verdict(model, ph
     assert CHINESE_PREDICTION.match(line) and line.startswith(f"{photos[0]}："), line
 
 
+@pytest.mark.slow
 def test_a_chinese_terminal_gets_chinese_lines_and_errors_and_lang_overrides_it(
     model, photos, tmp_path, not_a_photo, capsys, monkeypatch
 ):
@@ -246,6 +250,8 @@ def test_the_terminals_language_comes_from_lc_all_then_lc_messages_then_lang(env
         (["train", "--out", "m.keras"], "--data"),
         (["evaluate", "--model", "m.keras"], "--data"),
         (["classify", "cat.jpg"], "invalid choice"),
+        (["download", "--sha256", "abc"], "64 hexadecimal digits"),
+        (["import"], "PATH"),
     ],
     ids=[
         "no-command",
@@ -259,6 +265,8 @@ def test_the_terminals_language_comes_from_lc_all_then_lc_messages_then_lang(env
         "train-without-data",
         "evaluate-without-data",
         "unknown-command",
+        "short-sha256",
+        "import-without-path",
     ],
 )
 def test_bad_arguments_exit_2_with_a_usage_message(argv, complaint, capsys):
@@ -329,6 +337,7 @@ def test_evaluate_with_a_missing_model_exits_2(tmp_path, labelled_folder, capsys
 # --- train --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_train_with_tiny_settings_saves_a_model_and_says_where(tmp_path, make_dataset, not_a_photo, capsys):
     data = make_dataset(tmp_path / "data", train=7, validation=3, test=2)
     bad = not_a_photo(data / "train" / "dogs" / "notes.jpg")  # the 8th dog file, in natural order
@@ -433,6 +442,7 @@ def test_train_pretrained_without_its_weights_and_offline_exits_2_with_an_error(
     assert read_record(out).status == "failed"  # the run's record says why
 
 
+@pytest.mark.slow
 def test_predict_says_a_drawing_of_a_car_is_neither_a_cat_nor_a_dog_in_both_forms(tmp_path, capsys):
     from bench.neither_calibration import non_pet_images
 
@@ -445,6 +455,7 @@ def test_predict_says_a_drawing_of_a_car_is_neither_a_cat_nor_a_dog_in_both_form
     assert json.loads(capsys.readouterr().out)["neither"] is True
 
 
+@pytest.mark.slow
 def test_calibrate_neither_saves_a_detector_beside_a_pretrained_model_and_refuses_one_from_scratch(
     tiny_dataset, tmp_path, capsys
 ):

@@ -544,22 +544,6 @@ def test_the_import_command_exits_1_with_a_plain_error_on_a_name_clash(tmp_path,
     assert "Traceback" not in err
 
 
-@pytest.mark.parametrize(
-    "argv, complaint",
-    [
-        (["download", "--sha256", "abc"], "64 hexadecimal digits"),
-        (["import"], "PATH"),
-    ],
-    ids=["short-sha256", "import-without-path"],
-)
-def test_bad_arguments_exit_2_with_a_usage_message(argv, complaint, capsys):
-    with pytest.raises(SystemExit) as exited:
-        main(argv)
-    assert exited.value.code == 2
-    err = capsys.readouterr().err
-    assert "usage:" in err and complaint in err
-
-
 def test_download_weights_fetches_each_backbones_imagenet_weights_into_keras_cache_once(
     server, tmp_path, monkeypatch, capsys
 ):

@@ -251,6 +251,13 @@ def test_explain_keeps_both_heatmaps_of_two_photos_with_the_same_name(photos, tm
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["pet-2-heatmap.png", "pet-heatmap.png"]
 
 
+def test_explain_without_out_writes_into_a_heatmaps_folder_not_the_current_one(photos, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["explain", "--model", str(SCRATCH_MODEL), str(photos[0])]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["heatmaps"]
+    assert [p.name for p in (tmp_path / "heatmaps").iterdir()] == [f"{photos[0].stem}-heatmap.png"]
+
+
 def test_explain_with_a_missing_model_exits_2(photos, tmp_path, capsys):
     assert main(["explain", "--model", str(tmp_path / "nope.keras"), str(photos[0])]) == 2
     assert "no model" in capsys.readouterr().err

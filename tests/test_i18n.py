@@ -26,10 +26,12 @@ KEY = re.compile(r"[a-z_]+(\.[a-z0-9_]+)+")
 # Words that stay as they are in Chinese: names of things a class meets in papers and code.
 NAMES = {"catdog", "Grad", "CAM", "MobileNetV2", "MobileNet", "ImageNet", "Keras", "TensorFlow", "CSV", "AUC"}
 NAMES |= {"ROC", "Wilson", "convnet", "English", "MB", "v1"}  # MobileNet v1 0.25
+NAMES |= {"float32", "bfloat16"}  # number formats, named as TensorFlow names them
 # Besides those: code the operator types (`python -m catdog download`), HTML, a style sheet (never shown),
 # Plotly's %{x} placeholders, and file, model, layer and run names (a dot, a slash, an underscore or a
 # hyphen inside a word).
 MARKUP = re.compile(r"<style>.*?</style>|`[^`]*`|<[^>]+>|%\{[^}]*\}", re.DOTALL)
+MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # catdog.visitor_text.markdown_literal
 FILE_NAMES = re.compile(r"\S*[A-Za-z0-9][._/-][A-Za-z0-9]\S*")
 CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 TEXT_FIELDS = {"body", "label", "help", "caption", "text", "placeholder", "options", "content", "display_values"}
@@ -74,7 +76,7 @@ def test_every_key_the_code_names_is_in_the_catalogue_and_every_key_is_used():
 
 
 def test_library_messages_speak_both_languages_and_english_is_unchanged():
-    from catdog.predict import percent, verdict
+    from catdog.wording import percent, verdict
 
     assert [verdict(0.88), verdict(0.54), verdict(0.0004)] == [
         "Dog — 88% sure",
@@ -212,9 +214,9 @@ def english_words(texts: list[str]) -> list[str]:
     """The strings that hold an English word that is not a name, each with its words."""
     found = []
     for text in texts:
-        words = [
-            w for w in re.findall(r"[A-Za-z][A-Za-z0-9]+", FILE_NAMES.sub(" ", MARKUP.sub(" ", text))) if w not in NAMES
-        ]
+        shown = MARKDOWN_ESCAPE.sub(r"\1", text).replace("\u2060", "")  # as Markdown shows an escaped name
+        plain = FILE_NAMES.sub(" ", MARKUP.sub(" ", shown))
+        words = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9]+", plain) if w not in NAMES]
         if words:
             found.append(f"{text!r}: {words}")
     return found
@@ -234,7 +236,7 @@ def tiny(app_dirs, tiny_dataset) -> Path:
 def classify_with_everything(at, shared_data: Path):
     """Two photos with their true labels, every model's verdict, heatmaps and a look inside the first."""
     photos = [("dog.4501.jpg", "dogs"), ("cat.4501.jpg", "cats")]
-    at.file_uploader(key="uploads").set_value(
+    at.file_uploader(key="uploads_0").set_value(
         [(name, (shared_data / "test" / folder / name).read_bytes(), "image/jpeg") for name, folder in photos]
     )
     at.run()
@@ -255,20 +257,20 @@ def train_with_everything(at_factory, app_dirs, tiny: Path, lang: str):
     """The Train page with a past run, a run going (one epoch in) and its panel, and the delete question."""
     from catdog import jobs
     from catdog.config import TrainConfig
-    from catdog.runs import RunRecord, metadata_path, run_title
+    from catdog.runs import Epoch, RunRecord, metadata_path, run_title
 
     past = RunRecord(
         "past-run", TrainConfig(epochs=2, limit_per_class=100), title="cats_vs_dogs_small", status="stopped"
     )
     for epoch, score in ((1, 0.5), (2, 0.52)):
-        past.add_epoch({"epoch": epoch, "accuracy": 0.6, "loss": 0.6, "val_accuracy": score, "val_loss": 0.7})
+        past.add_epoch(Epoch(epoch, accuracy=0.6, loss=0.6, val_accuracy=score, val_loss=0.7))
     past.save(metadata_path(app_dirs.models / "past-run.keras"))
     config = TrainConfig.transfer("mobilenet", epochs=3)
     title = run_title(tiny, config, datetime.now(), lang)  # as the page names a run it starts
     job = jobs.TrainingJob(config, tiny, app_dirs.models / "going.keras", title=title)
     job.apply(jobs.TrainBegan(batches_per_epoch=3))
-    job.apply(jobs.EpochEnded({"epoch": 1, "accuracy": 0.6, "loss": 0.6, "val_accuracy": 0.7, "val_loss": 0.6}))
-    job.apply(jobs.EpochEnded({"epoch": 2, "accuracy": 0.7, "loss": 0.5, "val_accuracy": 0.8, "phase": "fine-tune"}))
+    job.apply(jobs.EpochEnded(Epoch(1, accuracy=0.6, loss=0.6, val_accuracy=0.7, val_loss=0.6)))
+    job.apply(jobs.EpochEnded(Epoch(2, accuracy=0.7, loss=0.5, val_accuracy=0.8, phase="fine-tune")))
     job.apply(jobs.BatchEnded(3, 1, {"accuracy": 0.7, "loss": 0.5}))
     jobs._current = job
     try:
@@ -287,11 +289,11 @@ def lesson_with_everything(at_factory, app_dirs, tiny: Path, tiny_model, shared_
     from catdog import jobs
     from catdog.lesson import LESSON_STEPS
     from catdog.photos import KeptPhoto, load_photo
-    from catdog.runs import RunRecord, metadata_path
+    from catdog.runs import Epoch, RunRecord, metadata_path
 
     for step in LESSON_STEPS[:2]:
         record = RunRecord(step.run_name, step.config, status="finished", data=str(tiny.resolve()), seconds=95.0)
-        record.add_epoch({"epoch": 1, "accuracy": 0.9, "loss": 0.3, "val_accuracy": 0.7, "val_loss": 0.6})
+        record.add_epoch(Epoch(1, accuracy=0.9, loss=0.3, val_accuracy=0.7, val_loss=0.6))
         record.save(metadata_path(app_dirs.models / f"{step.run_name}.keras"))
         shutil.copyfile(tiny_model[0], app_dirs.models / f"{step.run_name}.keras")
     step = LESSON_STEPS[2]
@@ -389,5 +391,5 @@ def test_each_error_a_person_can_cause_reads_in_chinese_without_english_and_stay
     # What the CLI prints and the logs keep; the busy run's title stays in the language its starter chose.
     english = {kind: str(error) for kind, error in errors.items()}
     assert chinese_texts([text for kind, text in english.items() if kind != "busy"]) == []
-    assert "image data is damaged or cut short (" in english["unreadable"]  # with Pillow's words; Chinese drops them
+    assert "damaged or cut short" in english["unreadable"] and "(" not in english["unreadable"]  # no Pillow words
     assert "(Connection refused)" in english["fetch"]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+import pytest
+
 from catdog.config import SMALL_DATA_PER_CLASS, TrainConfig
 from catdog.i18n import translate
 from catdog.lesson import LESSON_STEPS, lesson_histories, lesson_models, lesson_runs, lesson_step
-from catdog.runs import RunRecord, metadata_path
+from catdog.runs import Epoch, RunRecord, metadata_path
 from catdog.train import train
 
 OVERFIT, AUGMENT, PRETRAINED = LESSON_STEPS
@@ -38,7 +40,7 @@ def test_each_step_has_its_own_run_name_and_title_and_short_notes_in_both_langua
 
 
 def save_run(models_dir, name, config, created, status="finished", data="/data/small"):
-    record = RunRecord(name, config, status=status, created=created, data=data, history=[{"epoch": 1}])
+    record = RunRecord(name, config, status=status, created=created, data=data, history=[Epoch(1)])
     record.save(metadata_path(models_dir / f"{name}.keras"))
     return record
 
@@ -66,6 +68,7 @@ def test_runs_on_another_dataset_are_left_out_when_the_dataset_is_given(tmp_path
     assert lesson_runs(tmp_path)["overfit"].name == "elsewhere"
 
 
+@pytest.mark.slow
 def test_the_first_steps_config_trains_when_shrunk_to_seconds(tiny_dataset, tmp_path):
     shrunk = replace(OVERFIT.config, image_size=32, width=8, epochs=2, limit_per_class=10, batch_size=8)
     record = train(shrunk, tiny_dataset, tmp_path / "step1.keras")

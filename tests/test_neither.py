@@ -108,6 +108,7 @@ def test_a_classifier_says_a_drawn_car_is_neither_whatever_its_verdict_and_a_rea
     assert (classifier.detector.model_path == classifier.path) == (model == BUNDLED_MODEL)
 
 
+@pytest.mark.slow
 def test_a_classifier_loaded_without_the_check_or_from_tensorflow_lite_checks_nothing(tmp_path: Path):
     from catdog.export import export_tflite
     from catdog.predict import Classifier

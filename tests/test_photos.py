@@ -6,12 +6,19 @@ Every image here is made on the spot with Pillow and NumPy; none is stored in th
 from __future__ import annotations
 
 import io
+import struct
+import subprocess
+import sys
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from catdog import photos
+from catdog.config import PHOTO_DECODED_BYTES_MAX
+from catdog.i18n import translate
 from catdog.photos import MAX_PIXELS, MAX_SIDE, PhotoError, load_photo, model_input
 
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
@@ -258,10 +265,9 @@ def test_a_smaller_max_side_can_be_asked_for():
     assert photo.size == (100, 50)
 
 
-@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
-def test_a_50_megapixel_image_is_shrunk_without_error(fmt):
+def test_a_50_megapixel_jpeg_is_shrunk_without_error():
     big = half_and_half((2, 1)).resize((8660, 5774), Image.Resampling.NEAREST)
-    data = encode(big, fmt, **({"compress_level": 1} if fmt == "PNG" else {"quality": 80}))
+    data = encode(big, "JPEG", quality=80)
     del big
     photo = load_photo(data)
     assert_rgb(photo)
@@ -279,11 +285,45 @@ def test_an_image_over_the_pixel_limit_is_refused_as_too_large():
         load_photo(data)
 
 
-def test_a_95_megapixel_image_under_the_stated_limit_is_accepted():
+def test_a_95_megapixel_jpeg_under_the_stated_limit_is_accepted_as_it_decodes_at_an_eighth():
     size = (10000, 9500)
     assert size[0] * size[1] < MAX_PIXELS
-    photo = load_photo(encode(Image.new("1", size), "PNG"))
+    photo = load_photo(encode(Image.new("L", size, 90), "JPEG"))
     assert max(photo.size) == MAX_SIDE
+
+
+def test_a_16_megapixel_png_fits_the_memory_budget_and_a_50_megapixel_one_is_refused():
+    fits = blank_png(4000, 4000, colour_type=2)  # RGB: 64 MB once decoded, as Pillow keeps 4 bytes a pixel
+    assert PHOTO_DECODED_BYTES_MAX >= 4000 * 4000 * 4
+    assert load_photo(fits).size == (MAX_SIDE, MAX_SIDE)
+    with pytest.raises(PhotoError) as caught:
+        load_photo(blank_png(8660, 5774, colour_type=2))
+    assert str(caught.value) == translate(
+        "photo.too_much_memory", width=8660, height=5774, needed=191, most=PHOTO_DECODED_BYTES_MAX // 2**20
+    )
+
+
+def test_a_12_megapixel_phone_jpeg_held_upright_comes_out_upright_and_decoded_reduced():
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6
+    sideways = half_and_half((2, 1)).resize((4032, 3024), Image.Resampling.NEAREST)
+    data = encode(sideways, "JPEG", quality=85, exif=exif.tobytes())
+    del sideways
+    photo = load_photo(data)
+    assert photo.size == (756, 1008)  # decoded at a quarter, 1008 × 756, then turned upright
+    assert photo.info["original_size"] == (3024, 4032)
+    assert_colour(photo.getpixel((378, 100)), RED, tolerance=40)
+    assert_colour(photo.getpixel((378, 900)), BLUE, tolerance=40)
+
+
+def test_a_12_megapixel_16_bit_png_within_the_budget_is_shrunk_and_scaled_to_8_bits():
+    pixels = np.full((3000, 4000), 32768, dtype=np.uint16)  # 24 MB once decoded: shrunk by four, in 16 bits
+    pixels[:, :2000] = 65535
+    photo = load_photo(encode(Image.fromarray(pixels), "PNG", compress_level=1))
+    assert_rgb(photo)
+    assert photo.size == (MAX_SIDE, 768)
+    assert photo.getpixel((100, 300)) == WHITE
+    assert_colour(photo.getpixel((900, 300)), (128, 128, 128), tolerance=1)
 
 
 # --- things that are not photos --------------------------------------------------------------
@@ -352,6 +392,155 @@ def test_photo_error_is_a_value_error_so_callers_can_catch_either():
     assert issubclass(PhotoError, ValueError)
 
 
+# --- hostile files: bytes or kilobytes on disk, gigabytes once decoded -----------------------------------
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def blank_png(width: int, height: int, colour_type: int, bit_depth: int = 8, before_pixels: bytes = b"") -> bytes:
+    """A PNG of black rows, compressed one row at a time: kilobytes on disk whatever its size, none of it in memory.
+
+    colour_type: 0 grey, 2 RGB, 4 grey and alpha, 6 RGBA (the PNG specification's numbers).
+    """
+    channels = {0: 1, 2: 3, 4: 2, 6: 4}[colour_type]
+    row = bytes(1 + width * channels * bit_depth // 8)  # a filter byte, then the pixels
+    compressor = zlib.compressobj(9)
+    pixels = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
+    header = struct.pack(">IIBBBBB", width, height, bit_depth, colour_type, 0, 0, 0)
+    chunks = png_chunk(b"IHDR", header) + before_pixels + png_chunk(b"IDAT", pixels) + png_chunk(b"IEND", b"")
+    return b"\x89PNG\r\n\x1a\n" + chunks
+
+
+def gif_with_a_huge_screen() -> bytes:
+    """35 bytes: a GIF whose logical screen is 10000 × 10000 and whose only frame is one pixel."""
+    screen = b"GIF89a" + struct.pack("<HHBBB", 10000, 10000, 0, 0, 0)  # no colour table
+    frame = b"," + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"  # one LZW-coded pixel
+    return screen + frame + b";"
+
+
+def float_tiff(size: tuple[int, int] = (5000, 5000)) -> bytes:
+    """A 32-bit float TIFF of zeros, deflated: 100 MB decoded at the default size, kilobytes on disk."""
+    return encode(Image.fromarray(np.zeros(size[::-1], np.float32)), "TIFF", compression="tiff_deflate")
+
+
+def png_with_a_text_bomb() -> bytes:
+    """An 8 × 8 PNG with a compressed comment that inflates to 10 MB: Pillow stops at 1 MB, in its own words."""
+    text = png_chunk(b"zTXt", b"comment\0\0" + zlib.compress(bytes(10_000_000), 9))
+    return blank_png(8, 8, colour_type=0, before_pixels=text)
+
+
+def cut_jpeg() -> bytes:
+    noise = np.random.default_rng(2).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    data = encode(Image.fromarray(noise), "JPEG")
+    return data[: len(data) // 2]
+
+
+def png_cut_inside_a_chunk() -> bytes:
+    """Cut in the middle of a text chunk before the pixels: Pillow says "Truncated File Read"."""
+    data = blank_png(8, 8, colour_type=0, before_pixels=png_chunk(b"tEXt", b"comment\0" + b"x" * 5000))
+    return data[:2000]
+
+
+HOSTILE = {  # what each is, and the sentence a visitor reads instead
+    "16-bit grey PNG 10000×10000": (
+        lambda: blank_png(10000, 10000, colour_type=0, bit_depth=16),
+        ("photo.too_much_memory", dict(width=10000, height=10000, needed=191, most=64)),
+    ),
+    "RGBA PNG 10000×10000": (
+        lambda: blank_png(10000, 10000, colour_type=6),
+        ("photo.too_much_memory", dict(width=10000, height=10000, needed=382, most=64)),
+    ),
+    "GIF with a 10000×10000 screen": (
+        gif_with_a_huge_screen,
+        ("photo.too_much_memory", dict(width=10000, height=10000, needed=96, most=64)),
+    ),
+    "float TIFF": (float_tiff, ("photo.wrong_format", dict(format="TIFF"))),
+    "PNG with a text bomb": (png_with_a_text_bomb, ("photo.metadata_too_large", {})),
+    "JPEG cut in half": (cut_jpeg, ("photo.damaged", {})),
+    "PNG cut inside a chunk": (png_cut_inside_a_chunk, ("photo.damaged", {})),
+}
+PILLOWS_WORDS = ("Pillow", "PngImagePlugin", "MAX_TEXT_CHUNK", "Truncated", "truncated", "Decompressed", "identify")
+
+
+@pytest.mark.parametrize("make, said", HOSTILE.values(), ids=HOSTILE.keys())
+def test_a_hostile_file_is_refused_in_our_own_words_in_each_language(make, said):
+    key, fields = said
+    assert fields.get("most", 64) == PHOTO_DECODED_BYTES_MAX // 2**20
+    with pytest.raises(PhotoError) as caught:
+        load_photo(make())
+    for lang in ("en", "zh"):
+        message = caught.value.message(lang)
+        assert message == translate(key, lang, **fields)
+        assert not [word for word in PILLOWS_WORDS if word in message], message
+    assert str(caught.value) == translate(key, "en", **fields)  # what the CLI prints: no Pillow either
+
+
+@pytest.mark.parametrize("name", ["scan.jpg", "scan.png", "scan.gif", "scan.tif"])
+def test_tiff_content_is_refused_under_any_name(tmp_path: Path, name: str):
+    path = tmp_path / name
+    path.write_bytes(float_tiff((64, 64)))
+    with pytest.raises(PhotoError, match="this is a TIFF file, not a JPEG, PNG, WebP, BMP or GIF photo"):
+        load_photo(path)
+
+
+def test_the_pillow_detail_of_a_refused_file_goes_to_the_log(caplog):
+    with pytest.raises(PhotoError):
+        load_photo(png_with_a_text_bomb())
+    assert "MAX_TEXT_CHUNK" in caplog.text
+
+
+def test_a_progressive_jpeg_counts_the_coefficients_it_keeps_at_full_size(monkeypatch):
+    # A progressive JPEG keeps 2 bytes per coefficient of the whole image while decoding, whatever its draft:
+    # 2000 × 1500 takes 9 MB with colour at half resolution (4:2:0), 18 MB with colour at full (4:4:4).
+    monkeypatch.setattr(photos, "PHOTO_DECODED_BYTES_MAX", 16 * 2**20)
+    picture = half_and_half((2000, 1500))
+    assert load_photo(encode(picture, "JPEG", progressive=True, subsampling=2)).size == (1000, 750)  # drafted to half
+    with pytest.raises(PhotoError) as caught:
+        load_photo(encode(picture, "JPEG", progressive=True, subsampling=0))
+    assert caught.value.said.key == "photo.too_much_memory"
+    assert caught.value.said.fields["needed"] == 18
+
+
+# The peak is /proc's VmHWM, the process's own: getrusage's ru_maxrss starts at its parent's (pytest's) peak.
+MEASURE_PEAK = """
+import sys
+from catdog.photos import PhotoError, load_photo
+def megabytes(field):  # VmRSS: resident now; VmHWM: the most ever resident
+    return int(next(line.split()[1] for line in open("/proc/self/status") if line.startswith(field + ":"))) // 1024
+load_photo(sys.argv[1])  # a small photo first: every import and plugin is in place before the measure
+before = megabytes("VmRSS")
+for path in sys.argv[2:]:
+    try:
+        load_photo(path)
+    except PhotoError:
+        pass
+print(megabytes("VmHWM") - before)
+"""
+
+
+def test_no_hostile_file_grows_the_process_by_more_than_300_mb(tmp_path: Path):
+    small = tmp_path / "small.png"
+    Image.new("RGB", (32, 32), RED).save(small)
+    paths = []
+    for number, (make, _) in enumerate(HOSTILE.values()):
+        paths.append(tmp_path / f"hostile-{number}.jpg")  # every kind named as an allowed photo
+        paths[-1].write_bytes(make())
+    phone = tmp_path / "phone.jpg"  # a real photo's cost, for comparison: decoded at a quarter
+    half_and_half((2, 1)).resize((4032, 3024), Image.Resampling.NEAREST).save(phone, quality=85)
+    measured = subprocess.run(
+        [sys.executable, "-c", MEASURE_PEAK, str(small), *map(str, paths), str(phone)],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    growth_mb = int(measured.stdout.split()[-1])
+    assert growth_mb <= 300, f"peak memory grew by {growth_mb} MB"
+
+
 # --- the model's input -----------------------------------------------------------------------
 
 
@@ -389,7 +578,7 @@ def test_model_input_of_a_loaded_dataset_photo(photos_of):
     ],
 )
 def test_the_verdict_reads_like_a_person_would_say_it(probability, words):
-    from catdog.predict import verdict
+    from catdog.wording import verdict
 
     assert verdict(probability) == words
 
@@ -399,7 +588,7 @@ def test_the_verdict_reads_like_a_person_would_say_it(probability, words):
     [(0.9996, "over 99%"), (0.99, "99%"), (0.676, "68%"), (0.5, "50%"), (0.01, "1%"), (2.348e-05, "under 1%")],
 )
 def test_one_rounding_rule_gives_whole_percents_and_never_claims_certainty(probability, words):
-    from catdog.predict import percent
+    from catdog.wording import percent
 
     assert percent(probability) == words
 
@@ -407,7 +596,7 @@ def test_one_rounding_rule_gives_whole_percents_and_never_claims_certainty(proba
 @pytest.mark.parametrize("dog_probability", [2.348e-05, 0.3, 0.52, 0.676, 0.9996])
 def test_the_probability_chart_draws_both_classes_with_labels_outside_the_bars(dog_probability):
     from catdog.charts import probability_figure
-    from catdog.predict import percent, verdict
+    from catdog.wording import percent, verdict
 
     figure = probability_figure(dog_probability)
     (bars,) = figure.data

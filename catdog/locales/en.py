@@ -42,7 +42,7 @@ STRINGS = {
     ),
     "model.details.validation_accuracy": "**Validation accuracy** {accuracy}",
     "model.details.test_accuracy": "**Test accuracy** {accuracy}",
-    # --- the picked model's downloads (pages/common.py's model_download_ui) ---
+    # --- the picked model's downloads (pages/downloads.py's model_download_ui) ---
     "export.title": "Download this model",
     "export.keras": "The Keras file the app runs, preprocessing included. Test accuracy {accuracy}",
     "export.tflite": "TensorFlow Lite files, for phones and small boards, are converted on request: "
@@ -360,7 +360,8 @@ number.
         "backbone, see how far ImageNet's features get with the same photos."
     ),
     "train.off": "Training is turned off on this server (a hosted demo). Run the app on your own machine to train.",
-    "train.too_many_tries": "Too many wrong passwords. Training stays locked in this browser tab.",
+    "train.too_many_tries": "Too many wrong passwords on this server. Try again in {seconds} s.",
+    "train.password_wait": "Too soon after a wrong password. Try again in {seconds} s.",
     "train.password": "Training on this server needs a password",
     "train.wrong_password": "That password is not right.",
     "train.no_dataset": (
@@ -425,6 +426,7 @@ number.
     "train.runs.date": "date",
     "train.runs.started_from": "started from",
     "train.runs.augmentation": "augmentation",
+    "train.runs.precision": "precision",
     "train.runs.photos_per_class": "photos/class",
     "train.runs.epochs": "epochs",
     "train.runs.best_accuracy": "best val. accuracy",
@@ -454,6 +456,12 @@ number.
     "photo.too_many_pixels": "the image is too large ({width}×{height} pixels, over {most} megapixels)",
     "photo.too_large": "the image is too large to open safely",
     "photo.not_an_image": "this is not an image we can read",
+    "photo.wrong_format": "this is a {format} file, not a JPEG, PNG, WebP, BMP or GIF photo",
+    "photo.too_much_memory": (
+        "the image is too large to open: its {width}×{height} pixels would take {needed} MB of memory, "
+        "and one photo may take at most {most} MB (a JPEG of the same photo opens)"
+    ),
+    "photo.metadata_too_large": "the image carries too much hidden text (metadata) to open safely",
     "photo.damaged": "the image data is damaged or cut short",
     "photo.missing": "the file does not exist",
     "photo.folder": "this is a folder, not a photo",
@@ -510,21 +518,24 @@ number.
     "fetch.io_error": "could not read or write a file",
     "fetch.no_space": "not enough free space in {folder}: {needed} are needed and {free} are free",
     "busy.training": "“{title}” is still training ({progress} done); stop it or wait.",
-    "busy.other_process": (
-        "another training process (process {pid}) is still running in this models folder; wait for it."
-    ),
+    "busy.other_process": "another training process is still running in this models folder; wait for it.",
     # --- why a run failed (catdog.runs.RunRecord.failure), written by the training process ---
     "run_failed.out_of_memory": (
         "The server ran out of memory. Try fewer photos per class, a smaller image size or a smaller batch."
     ),
     "run_failed.could_not_start": "Training could not start: {reason}.",
     "run_failed.crash": "Training failed: {error}",
-    "run_failed.busy": "Another training process is already running in this models folder (process {pid}).",
+    "run_failed.tensorflow": (
+        "TensorFlow could not compute a training step ({kind}). "
+        "Try again with fewer photos per class, a smaller image size or a smaller batch."
+    ),
+    "run_failed.busy": "Another training process is already running in this models folder.",
     "run_failed.killed": "The training process was killed by {signal}.",
     "run_failed.killed_oom": (
         "The training process was killed by {signal} (the system's out-of-memory killer sends this)."
     ),
     "run_failed.ended": "The training process ended unexpectedly (exit code {code}).",
+    "run_failed.as_recorded": "{reason}",  # a record from before these sentences: the English it kept
     # --- the command line's lines for people (catdog.cli; its --json stays English) ---
     "cli.no_model": "error: no model at {model}",
     "cli.error": "error: {reason}",
@@ -543,6 +554,7 @@ number.
     "cli.skipped": "skipped {path}: {reason}",
     "cli.trained": "best validation accuracy {validation} at epoch {epoch}, test accuracy {test}, {seconds} s",
     "cli.saved_model": "saved {model} and {record}",
+    "cli.bfloat16_unavailable": "bfloat16 does not run on this computer: trained in float32 instead",
     "cli.no_readable_photos": "error: no readable photos in {folder}/cats or {folder}/dogs",
     "cli.accuracy": "accuracy {accuracy} on {n} photos ({seconds} s)",
     "cli.said_cat": "said cat",

@@ -45,7 +45,7 @@ STRINGS = {
     ),
     "model.details.validation_accuracy": "**验证准确率** {accuracy}",
     "model.details.test_accuracy": "**测试准确率** {accuracy}",
-    # --- the picked model's downloads (pages/common.py's model_download_ui) ---
+    # --- the picked model's downloads (pages/downloads.py's model_download_ui) ---
     "export.title": "下载此模型",
     "export.keras": "应用运行的 Keras 文件，预处理已包含在内。测试准确率 {accuracy}",
     "export.tflite": "适用于手机和小型开发板的 `.tflite` 文件需要按需转换，耗时十几秒到几分钟。",
@@ -335,7 +335,8 @@ STRINGS = {
         "从预训练的骨干网络出发，看看 ImageNet 学到的特征用同样的照片能走多远。"
     ),
     "train.off": "这台服务器关闭了训练功能（托管的演示版）。请在自己的电脑上运行本应用来训练。",
-    "train.too_many_tries": "密码错误次数太多。在这个浏览器标签页中，训练功能将保持锁定。",
+    "train.too_many_tries": "这台服务器上的密码错误次数太多。请 {seconds} 秒后再试。",
+    "train.password_wait": "刚输错过密码，请 {seconds} 秒后再试。",
     "train.password": "在这台服务器上训练需要密码",
     "train.wrong_password": "密码不正确。",
     "train.no_dataset": (
@@ -396,6 +397,7 @@ STRINGS = {
     "train.runs.date": "日期",
     "train.runs.started_from": "起点",
     "train.runs.augmentation": "数据增强",
+    "train.runs.precision": "精度",
     "train.runs.photos_per_class": "每类照片数",
     "train.runs.epochs": "轮数",
     "train.runs.best_accuracy": "最佳验证准确率",
@@ -425,6 +427,12 @@ STRINGS = {
     "photo.too_many_pixels": "图像太大（{width}×{height} 像素，超过 {most} 百万像素）",
     "photo.too_large": "图像太大，无法安全打开",
     "photo.not_an_image": "这不是我们能读取的图像",
+    "photo.wrong_format": "这是 {format} 文件，不是 JPEG、PNG、WebP、BMP 或 GIF 照片",
+    "photo.too_much_memory": (
+        "图像太大，无法打开：{width}×{height} 像素需要 {needed} MB 内存，而一张照片最多只能用 {most} MB"
+        "（同一张照片存成 JPEG 就能打开）"
+    ),
+    "photo.metadata_too_large": "图像里夹带的隐藏文字（元数据）太多，无法安全打开",
     "photo.damaged": "图像数据已损坏或不完整",
     "photo.missing": "文件不存在",
     "photo.folder": "这是一个文件夹，不是照片",
@@ -470,15 +478,19 @@ STRINGS = {
     "fetch.io_error": "无法读写某个文件",
     "fetch.no_space": "{folder} 的可用空间不足：需要 {needed}，只有 {free}",
     "busy.training": "“{title}”仍在训练（已完成 {progress}）；请停止它或等它结束。",
-    "busy.other_process": "另一个训练进程（进程 {pid}）仍在这个模型文件夹中运行；请等它结束。",
+    "busy.other_process": "另一个训练进程仍在这个模型文件夹中运行；请等它结束。",
     # --- why a run failed (catdog.runs.RunRecord.failure), written by the training process ---
     "run_failed.out_of_memory": "服务器内存不足。请减少每类的照片数、缩小图像尺寸或减小批大小。",
     "run_failed.could_not_start": "训练无法开始：{reason}。",
     "run_failed.crash": "训练失败：{error}",
-    "run_failed.busy": "另一个训练进程已在这个模型文件夹中运行（进程 {pid}）。",
+    "run_failed.tensorflow": (
+        "TensorFlow 无法完成一步训练（{kind}）。请减少每类的照片数、缩小图像尺寸或减小批大小后重试。"
+    ),
+    "run_failed.busy": "另一个训练进程已在这个模型文件夹中运行。",
     "run_failed.killed": "训练进程被信号 {signal} 终止了。",
     "run_failed.killed_oom": "训练进程被信号 {signal} 终止了（系统在内存耗尽时会发送这个信号）。",
     "run_failed.ended": "训练进程意外结束（退出码 {code}）。",
+    "run_failed.as_recorded": "{reason}",  # 早期记录只保存了英文原句
     # --- the command line's lines for people (catdog.cli; its --json stays English) ---
     "cli.no_model": "错误：{model} 处没有模型",
     "cli.error": "错误：{reason}",
@@ -497,6 +509,7 @@ STRINGS = {
     "cli.skipped": "已跳过 {path}：{reason}",
     "cli.trained": "最佳验证准确率 {validation}（第 {epoch} 轮），测试准确率 {test}，用时 {seconds} 秒",
     "cli.saved_model": "已保存 {model} 和 {record}",
+    "cli.bfloat16_unavailable": "这台计算机无法运行 bfloat16：已改用 float32 训练",
     "cli.no_readable_photos": "错误：{folder}/cats 和 {folder}/dogs 中没有可读的照片",
     "cli.accuracy": "在 {n} 张照片上的准确率为 {accuracy}（用时 {seconds} 秒）",
     "cli.said_cat": "判为猫",
