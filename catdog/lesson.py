@@ -13,7 +13,7 @@ from pathlib import Path
 
 from catdog.config import LESSON_FINE_TUNE_EPOCHS, LESSON_TRANSFER_EPOCHS, SMALL_DATA_PER_CLASS, TrainConfig
 from catdog.i18n import DEFAULT_LANGUAGE, translate
-from catdog.runs import Epoch, RunRecord, dataset_name, list_runs
+from catdog.runs import Epoch, RunRecord, dataset_folder, list_runs
 
 
 @dataclass(frozen=True)
@@ -80,16 +80,22 @@ def lesson_step(record: RunRecord) -> LessonStep | None:
     return next((step for step in LESSON_STEPS if step.config == record.config), None)
 
 
+def _folder(record: RunRecord) -> Path | None:
+    """The dataset folder a run was trained on, on this machine: records name it in more than one way."""
+    folder = dataset_folder(record.data)
+    return folder and folder.resolve()
+
+
 def lesson_runs(models_dir: str | Path, data_dir: str | Path | None = None) -> dict[str, RunRecord | None]:
     """Step key → the latest finished run of that step in models_dir (on data_dir, when given), or None.
 
     Stopped and failed runs do not count: a stopped step 1 has not overfitted yet.
     """
-    data = dataset_name(data_dir) if data_dir is not None else None
+    data = Path(data_dir).resolve() if data_dir is not None else None
     latest: dict[str, RunRecord | None] = {step.key: None for step in LESSON_STEPS}
     for record in list_runs(models_dir):  # newest first
         step = lesson_step(record)
-        if step and latest[step.key] is None and record.state == "finished" and data in (None, record.data):
+        if step and latest[step.key] is None and record.state == "finished" and data in (None, _folder(record)):
             latest[step.key] = record
     return latest
 

@@ -9,6 +9,7 @@ import streamlit as st
 
 from catdog.config import BUNDLED_MODEL, BUNDLED_MODELS, MODELS_DIR
 from catdog.runs import list_models
+from catdog.visitor_text import markdown_literal
 from catdog.wording import UnusableModel
 from pages.language import language, t
 
@@ -65,7 +66,7 @@ def current_classifier():
     with st.spinner(t("common.loading_model")):
         classifier = try_load_classifier(path, warm_heatmap=True)
     if isinstance(classifier, UnusableModel):
-        st.error(t("common.model_unusable", name=path.stem, reason=classifier.reason(language())))
+        st.error(t("common.model_unusable", name=markdown_literal(path.stem), reason=classifier.reason(language())))
         st.stop()
     return classifier
 

@@ -24,5 +24,6 @@ def progress_bar(job) -> tuple[float, str]:
 
 
 def started_from(config: TrainConfig) -> str:
-    """'scratch' in the visitor's language, or the pretrained backbone's name (a name: never translated)."""
-    return config.started_from if config.pretrained else t("model.scratch")
+    """What a model started from, one way everywhere: 'scratch', or 'pretrained MobileNetV2 1.0', in the visitor's
+    language (the backbone's name is a name: never translated)."""
+    return t("model.pretrained", backbone=config.started_from) if config.pretrained else t("model.scratch")

@@ -5,8 +5,10 @@ from pathlib import Path
 import streamlit as st
 
 from catdog.runs import read_record
+from catdog.visitor_text import markdown_literal
 from pages.language import t
 from pages.models import MODEL_KEY, usable_models
+from pages.runs import started_from
 
 PRESENT_KEY = "present"  # session state: presentation mode (for a projector), kept across pages
 
@@ -75,10 +77,7 @@ def model_label(path: Path) -> str:
     record = read_record(path)
     if record is None:
         return path.stem
-    start = (
-        t("model.pretrained", backbone=record.config.started_from) if record.config.pretrained else t("model.scratch")
-    )
-    parts = [record.title or path.stem, start]
+    parts = [record.title or path.stem, started_from(record.config)]
     score = record.test_accuracy or record.validation_accuracy
     if record.guessing:
         parts.append(t("model.guessing"))
@@ -115,7 +114,7 @@ def model_picker_ui() -> Path | None:
         if st.session_state.get(MODEL_KEY) not in options:
             st.session_state[MODEL_KEY] = str(default_model(models))
         # Labels made now, in this run's language: a widget may call its format_func between runs too.
-        labels = {option: model_label(Path(option)) for option in options}
+        labels = {option: markdown_literal(model_label(Path(option))) for option in options}  # radios read Markdown
         # Radio buttons, not a drop-down: their labels wrap, so a run's full title shows; a drop-down cuts it.
         chosen = Path(st.radio(t("common.classify_with"), options, key=MODEL_KEY, format_func=labels.__getitem__))
         model_details_ui(chosen)
@@ -128,9 +127,8 @@ def model_details_ui(path: Path) -> None:
         st.caption(t("model.no_record"))
         return
     config = record.config
-    start = f"{config.started_from} (ImageNet)" if config.pretrained else t("model.scratch")
     lines = [
-        t("model.details.started_from", start=start),
+        t("model.details.started_from", start=started_from(config)),
         t("model.details.input", size=record.image_size),
         t(
             "model.details.trained_with_augmentation" if config.augment else "model.details.trained",

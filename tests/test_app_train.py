@@ -579,7 +579,7 @@ def test_a_pretrained_past_run_shows_what_it_started_from_and_where_fine_tuning_
     at = open_app(TRAIN_PAGE)
     assert not at.exception
     runs = runs_table(at).set_index("name")
-    assert runs.loc["mobile", "started from"] == "MobileNet v1 0.25"
+    assert runs.loc["mobile", "started from"] == "pretrained MobileNet v1 0.25"
     assert runs.loc["scratch", "started from"] == "scratch"
     assert runs.loc["mobile", "augmentation"] == "on" and runs.loc["mobile", "epochs"] == 3
     for chart in at.get("plotly_chart"):

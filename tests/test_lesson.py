@@ -62,10 +62,23 @@ def test_each_step_gets_its_latest_finished_run_whatever_its_name(tmp_path):
 
 
 def test_runs_on_another_dataset_are_left_out_when_the_dataset_is_given(tmp_path):
+    (tmp_path / "small").mkdir()  # runs are matched by the folder they name, found on this machine
     save_run(tmp_path, "here", OVERFIT.config, "2026-11-28T09:00:00+00:00", data=str(tmp_path / "small"))
     save_run(tmp_path, "elsewhere", OVERFIT.config, "2026-11-28T10:00:00+00:00", data="/data/other")
     assert lesson_runs(tmp_path, tmp_path / "small")["overfit"].name == "here"
     assert lesson_runs(tmp_path)["overfit"].name == "elsewhere"
+
+
+def test_a_run_recorded_by_the_datasets_name_matches_the_same_folder(tmp_path, monkeypatch):
+    import catdog.runs
+
+    data_dir = tmp_path / "data"
+    (data_dir / "pets").mkdir(parents=True)
+    monkeypatch.setattr(catdog.runs, "DATA_DIR", data_dir)
+    assert catdog.runs.dataset_name(data_dir / "pets") == "pets"  # what a bundled record carries to other machines
+    save_run(tmp_path, "named", OVERFIT.config, "2026-11-28T09:00:00+00:00", data="pets")
+    assert lesson_runs(tmp_path, data_dir / "pets")["overfit"].name == "named"
+    assert lesson_runs(tmp_path, tmp_path)["overfit"] is None
 
 
 @pytest.mark.slow
