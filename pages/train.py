@@ -316,7 +316,7 @@ def past_runs_ui() -> None:
             t("train.runs.date"): r.created[:16].replace("T", " "),
             t("train.runs.started_from"): started_from(r.config),
             t("train.runs.augmentation"): t("train.on") if r.config.augment else t("train.off_short"),
-            t("train.runs.precision"): r.precision or None,  # as trained; a record from before it has none
+            t("train.runs.precision"): r.precision,  # as trained; empty for an older record, not "None"
             t("train.runs.photos_per_class"): str(r.config.limit_per_class or t("train.all_photos")),
             t("train.runs.epochs"): r.epochs_run,
             t("train.runs.best_accuracy"): r.validation_accuracy,
