@@ -6,9 +6,11 @@ import streamlit as st
 from pages import keep_tensorflow_kernels
 from pages.downloads import model_download_ui
 from pages.language import choose_language, language_ui, t
+from pages.server_memory import guard_server_memory
 from pages.sidebar import choose_presentation, model_picker_ui, presentation_ui
 
 keep_tensorflow_kernels()
+guard_server_memory()  # bounds uploads and frees what closed sessions held, once per server process
 choose_language()  # first: the page titles below are in the visitor's language
 choose_presentation()
 st.set_page_config(page_title=t("app.tab_title"), page_icon="🐾", layout="wide")

@@ -1,54 +1,89 @@
-"""Where the time of `python -m catdog predict PHOTO` goes: interpreter, TensorFlow import, model load, prediction.
+"""Where the time of `python -m catdog predict PHOTO` goes, for the bundled .keras model and for a .tflite export.
 
-Run from the repository root: python -m bench.cli_startup [--repeats 5]
+Run from the repository root: python -m bench.cli_startup [--repeats 5] [--tflite FILE]
+Every run is a fresh interpreter, so every import is cold, as in the CLI. Without --tflite, the bundled
+model is exported to a temporary float .tflite first (about a minute). The machine's load average is
+printed before and after: on a shared machine, compare medians taken at the same load.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 PHOTO = REPO.parent / "shared" / "data" / "cats_vs_dogs_small" / "test" / "dogs" / "dog.4501.jpg"
 
-# Runs in a fresh interpreter each time, so every import is cold, as in the CLI.
-STEPS = """
+# The .keras path step by step, in a fresh interpreter; prints the seconds of each step.
+KERAS_STEPS = """
 import time; t0 = time.perf_counter()
-import tensorflow, keras; t1 = time.perf_counter()
-from catdog.predict import Classifier; c = Classifier.load("models/catdog.keras"); t2 = time.perf_counter()
-c.classify("{photo}"); t3 = time.perf_counter()
+import catdog.cli; t1 = time.perf_counter()
+import tensorflow, keras; t2 = time.perf_counter()
+from catdog.predict import Classifier; c = Classifier.load("models/catdog.keras"); t3 = time.perf_counter()
 c.classify("{photo}"); t4 = time.perf_counter()
-print(t1 - t0, t2 - t1, t3 - t2, t4 - t3)
+c.classify("{photo}"); t5 = time.perf_counter()
+print(t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4)
 """
+KERAS_STEP_NAMES = (
+    "import catdog's CLI",
+    "import TensorFlow + Keras",
+    "load the model and its detector (and trace)",
+    "first photo",
+    "a second photo",
+)
+
+
+def wall(argv: list[str]) -> float:
+    """Seconds one `python -m catdog ...` takes, start to exit."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "catdog", *argv], cwd=REPO, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--tflite", type=Path, help="a .tflite export of the bundled model (default: made here)")
     args = parser.parse_args()
-    walls, steps = [], []
-    for _ in range(args.repeats):
-        started = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "catdog", "predict", str(PHOTO)], cwd=REPO, check=True, capture_output=True
-        )
-        walls.append(time.perf_counter() - started)
-        out = subprocess.run(
-            [sys.executable, "-c", STEPS.format(photo=PHOTO)], cwd=REPO, check=True, capture_output=True, text=True
-        ).stdout
-        steps.append([float(x) for x in out.split()])
+    print(f"load average before: {load()}")
+    with tempfile.TemporaryDirectory() as scratch:
+        tflite = args.tflite
+        if tflite is None:
+            tflite = Path(scratch) / "catdog.tflite"
+            subprocess.run(
+                [sys.executable, "-m", "catdog", "export", "--format", "tflite", "--out", str(tflite)],
+                cwd=REPO,
+                check=True,
+                capture_output=True,
+            )
+        keras_walls, tflite_walls, steps = [], [], []
+        for _ in range(args.repeats):  # interleaved, so a change of load touches both alike
+            keras_walls.append(wall(["predict", str(PHOTO)]))
+            tflite_walls.append(wall(["predict", "--model", str(tflite), str(PHOTO)]))
+            out = subprocess.run(
+                [sys.executable, "-c", KERAS_STEPS.format(photo=PHOTO)],
+                cwd=REPO,
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            steps.append([float(x) for x in out.split()])
+    print(f"load average after: {load()}")
+    for name, walls in (("models/catdog.keras", keras_walls), ("the same model as .tflite", tflite_walls)):
+        runs = ", ".join(f"{seconds:.1f}" for seconds in walls)
+        print(f"predict one photo with {name}: median {statistics.median(walls):.2f} s over {args.repeats} ({runs})")
     median = [statistics.median(column) for column in zip(*steps)]
-    print(
-        f"python -m catdog predict (one photo): median wall {statistics.median(walls):.2f} s over {args.repeats} runs"
-    )
-    print(
-        f"  import TensorFlow + Keras {median[0]:.2f} s, load model (and trace it) {median[1]:.2f} s, "
-        f"first prediction {median[2]:.2f} s, a second prediction {median[3] * 1000:.0f} ms"
-    )
+    print("  .keras, step by step (medians): " + ", ".join(f"{n} {s:.2f} s" for n, s in zip(KERAS_STEP_NAMES, median)))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from keras import layers
 
 from bench.common import REPO
 from catdog.config import SHARED_DATASET, TrainConfig
-from catdog.runs import Epoch
+from catdog.runs import Epoch, TrainingListener
 from catdog.train import train
 
 TARGET = 0.835
@@ -41,23 +41,11 @@ class BookClock(keras.callbacks.Callback):
         )
 
 
-class CatdogClock:
+class CatdogClock(TrainingListener):
     """The same, as a catdog.train listener."""
 
     def __init__(self, started: float) -> None:
         self.started, self.records = started, []
-
-    def on_prepare(self, stage: str, done: int, total: int) -> None:
-        pass
-
-    def on_heatmap_photo(self, path: str) -> None:
-        pass
-
-    def on_train_begin(self, batches_per_epoch: int) -> None:
-        pass
-
-    def on_batch_end(self, epoch: int, batch: int, logs: dict) -> None:
-        pass
 
     def on_epoch_end(self, entry: Epoch) -> None:
         self.records.append(

@@ -2,6 +2,8 @@
 
 Lines for people speak --lang (default: the terminal's LANG), from catdog/locales/; --json output and --help
 stay English: a program reads the first, and argparse's own words in the second have no catalogue.
+Exit codes (docs/cli.md): 0 done, 1 something failed on the way (an unreadable photo, the network, a run),
+2 bad arguments (argparse's own, a missing file or folder, options that contradict), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -22,11 +24,14 @@ from catdog.config import (
     EXPORT_QUANTIZATIONS,
     NEITHER_FLAG_RATE,
     NEITHER_SUFFIX,
+    PHOTO_FORMATS,
     PRETRAINED_IMAGE_SIZE,
     TrainConfig,
     log,
 )
 from catdog.i18n import LANGUAGES, language_from_environment, translate
+from catdog.runs import TrainingListener, phase_name, phase_times
+from catdog.wording import percent
 
 # explain --json: the heatmap's cells on the photo's long side; enough to see where, few enough to read.
 JSON_HEATMAP_CELLS = 32
@@ -55,23 +60,32 @@ def main(argv: list[str] | None = None) -> int:
 
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="python -m catdog", description="Cat or dog? A small convnet.")
-    lang_help = "the language of lines for people (default: from LANG; --json stays English)"
-    root.add_argument("--lang", choices=list(LANGUAGES), default=language_from_environment(), help=lang_help)
+    lang = language_from_environment()
+    lang_help = f"the language of lines for people (default: {lang}, from LANG)"
+    root.add_argument("--lang", choices=list(LANGUAGES), default=lang, help=lang_help + "; --json stays English")
     # Also after the command (`predict --lang zh PHOTO`); SUPPRESS keeps the root's value when it is not given there.
-    language = argparse.ArgumentParser(add_help=False)
+    # Only a command with --json says that it stays English.
+    language, language_and_json = argparse.ArgumentParser(add_help=False), argparse.ArgumentParser(add_help=False)
     language.add_argument("--lang", choices=list(LANGUAGES), default=argparse.SUPPRESS, help=lang_help)
+    language_and_json.add_argument(
+        "--lang", choices=list(LANGUAGES), default=argparse.SUPPRESS, help=lang_help + "; --json stays English"
+    )
     commands = root.add_subparsers(dest="command", required=True)
+    photos_help = f"one or more photo files: {', '.join(PHOTO_FORMATS)}"
+    model_help = f"a .keras model, or a .tflite file exported from one (default: {_shown(BUNDLED_MODEL)})"
 
-    predict = commands.add_parser("predict", help="classify photos", parents=[language])
-    predict.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
-    predict.add_argument("--model", type=Path, default=BUNDLED_MODEL)
-    predict.add_argument("--json", action="store_true", help="one JSON object per line")
+    predict = commands.add_parser("predict", help="classify photos", parents=[language_and_json])
+    predict.add_argument("photos", nargs="+", type=Path, metavar="PHOTO", help=photos_help)
+    predict.add_argument("--model", type=Path, default=BUNDLED_MODEL, help=model_help)
+    predict.add_argument("--json", action="store_true", help="one JSON object per line (default: lines for people)")
 
     explain = commands.add_parser(
-        "explain", help="show where in each photo the model found its verdict (Grad-CAM)", parents=[language]
+        "explain", help="show where in each photo the model found its verdict (Grad-CAM)", parents=[language_and_json]
     )
-    explain.add_argument("photos", nargs="+", type=Path, metavar="PHOTO")
-    explain.add_argument("--model", type=Path, default=BUNDLED_MODEL)
+    explain.add_argument("photos", nargs="+", type=Path, metavar="PHOTO", help=photos_help)
+    explain.add_argument(
+        "--model", type=Path, default=BUNDLED_MODEL, help=f"a .keras model (default: {_shown(BUNDLED_MODEL)})"
+    )
     explain.add_argument(
         "--out",
         type=Path,
@@ -82,7 +96,7 @@ def parser() -> argparse.ArgumentParser:
     explain.add_argument(
         "--json",
         action="store_true",
-        help=f"one JSON object per line: path, dog_probability, label, and heatmap, rows of values in [0, 1] "
+        help=f"one JSON object per line: path, dog_probability, label, neither, and heatmap, rows of values in [0, 1] "
         f"from top to bottom laid over the upright photo, {JSON_HEATMAP_CELLS} cells on its long side",
     )
 
@@ -96,37 +110,78 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--pretrained",
         choices=list(BACKBONES),
-        help="start from an ImageNet backbone (MobileNetV2 1.0, or MobileNet v1 0.25) instead of from scratch",
+        help="start from an ImageNet backbone: MobileNetV2 1.0, or MobileNet v1 0.25 (default: none, from scratch)",
     )
     # Unset options take the defaults of the kind of model chosen: TrainConfig() or TrainConfig.transfer().
-    train.add_argument("--epochs", type=_positive_int, help="all epochs, fine-tuning ones included")
-    train.add_argument("--fine-tune-epochs", type=_natural_int, help="pretrained: last epochs that fine-tune its top")
-    train.add_argument("--augment", action=argparse.BooleanOptionalAction)
-    train.add_argument("--limit", type=_positive_int, dest="limit_per_class", help="first N training photos per class")
-    train.add_argument("--image-size", type=_positive_int)
-    train.add_argument("--batch-size", type=_positive_int)
-    train.add_argument("--learning-rate", type=float)
-    train.add_argument("--width", type=_positive_int, help="from scratch: filters in the first layer")
-    train.add_argument("--precision", choices=["auto", "float32", "bfloat16"])
-    train.add_argument("--seed", type=int)
+    scratch, transfer = TrainConfig(), TrainConfig.transfer()
 
-    evaluate = commands.add_parser("evaluate", help="score a labelled folder (DIR/cats, DIR/dogs)", parents=[language])
-    evaluate.add_argument("--data", type=Path, required=True)
-    evaluate.add_argument("--model", type=Path, default=BUNDLED_MODEL)
-    evaluate.add_argument("--json", action="store_true")
+    def defaults(name: str) -> str:
+        """Both kinds' defaults, or the one they share, as --help shows them."""
+        mine, theirs = _shown(getattr(scratch, name)), _shown(getattr(transfer, name))
+        return f"(default: {mine})" if mine == theirs else f"(default: {mine} from scratch, {theirs} pretrained)"
+
+    train.add_argument(
+        "--epochs", type=_positive_int, help=f"all epochs, fine-tuning ones included {defaults('epochs')}"
+    )
+    train.add_argument(
+        "--fine-tune-epochs",
+        type=_natural_int,
+        help=f"pretrained: the last epochs, which also fine-tune the backbone's top (default: "
+        f"{transfer.fine_tune_epochs} of {transfer.epochs}, the same share of --epochs when only that is given)",
+    )
+    train.add_argument(
+        "--augment",
+        action=argparse.BooleanOptionalAction,
+        help=f"random flips, turns, zooms and shifts {defaults('augment')}",
+    )
+    train.add_argument(
+        "--limit",
+        type=_positive_int,
+        dest="limit_per_class",
+        metavar="N",
+        help="train on the first N training photos of each class (default: all of them)",
+    )
+    train.add_argument(
+        "--image-size",
+        type=_positive_int,
+        metavar="PIXELS",
+        help=f"the side of the square photos are squashed to {defaults('image_size')}; pretrained: only its own",
+    )
+    train.add_argument("--batch-size", type=_positive_int, help=f"photos per training step {defaults('batch_size')}")
+    train.add_argument("--learning-rate", type=float, help=f"the peak learning rate {defaults('learning_rate')}")
+    train.add_argument(
+        "--width", type=_positive_int, help=f"from scratch: filters in the first layer {defaults('width')}"
+    )
+    train.add_argument(
+        "--precision",
+        choices=["auto", "float32", "bfloat16"],
+        help=f"auto: bfloat16 where this computer runs it faster {defaults('precision')}",
+    )
+    train.add_argument("--seed", type=int, help=f"for the same run twice {defaults('seed')}")
+
+    evaluate = commands.add_parser(
+        "evaluate", help="score a labelled folder (DIR/cats, DIR/dogs)", parents=[language_and_json]
+    )
+    evaluate.add_argument("--data", type=Path, required=True, metavar="DIR", help="a folder with cats/ and dogs/ in it")
+    evaluate.add_argument("--model", type=Path, default=BUNDLED_MODEL, help=model_help)
+    evaluate.add_argument("--json", action="store_true", help="the report as one JSON object (default: a table)")
 
     export = commands.add_parser(
         "export",
         help="save a model for use outside the app: .keras, or TensorFlow Lite (float or int8)",
         parents=[language],
     )
-    export.add_argument("--model", type=Path, default=BUNDLED_MODEL)
-    export.add_argument("--format", choices=EXPORT_FORMATS, required=True)
+    export.add_argument(
+        "--model", type=Path, default=BUNDLED_MODEL, help=f"the .keras model (default: {_shown(BUNDLED_MODEL)})"
+    )
+    export.add_argument(
+        "--format", choices=EXPORT_FORMATS, required=True, help="keras: a copy of the model; tflite: TensorFlow Lite"
+    )
     export.add_argument(
         "--quantize",
         choices=EXPORT_QUANTIZATIONS,
         default="float",
-        help="tflite: int8 computes in 8-bit integers, a quarter of the size (default: float, as the app computes)",
+        help="tflite: int8 computes in 8-bit integers, about a third of the size (default: float, as the app computes)",
     )
     export.add_argument("--out", type=Path, required=True, help="the file to write: NAME.keras or NAME.tflite")
     export.add_argument(
@@ -141,11 +196,19 @@ def parser() -> argparse.ArgumentParser:
         help="teach a pretrained model to say when a photo is neither a cat nor a dog (saved beside it)",
         parents=[language],
     )
-    neither.add_argument("--model", type=Path, default=BUNDLED_MODEL, help="a pretrained model (.keras)")
+    neither.add_argument(
+        "--model",
+        type=Path,
+        default=BUNDLED_MODEL,
+        help=f"a pretrained model (.keras) (default: {_shown(BUNDLED_MODEL)})",
+    )
     neither.add_argument("--data", type=Path, required=True, metavar="DIR", help="a dataset: train/ and validation/")
     neither.add_argument("--out", type=Path, help=f"where it goes (default: beside the model, NAME{NEITHER_SUFFIX})")
     neither.add_argument(
-        "--flag-rate", type=float, default=NEITHER_FLAG_RATE, help="the share of validation photos it may flag"
+        "--flag-rate",
+        type=float,
+        default=NEITHER_FLAG_RATE,
+        help=f"the share of validation photos it may flag (default: {NEITHER_FLAG_RATE})",
     )
 
     data_help = "the data folder to put it in (default: CATDOG_DATA_DIR, or data/)"
@@ -153,7 +216,9 @@ def parser() -> argparse.ArgumentParser:
         "download", help="download cats_and_dogs_filtered.zip, TensorFlow's 3,000 photos", parents=[language]
     )
     download.add_argument("--url", help="a mirror of the ZIP (default: the one TensorFlow's tutorials download)")
-    download.add_argument("--sha256", type=_sha256, metavar="HEX", help="the ZIP's expected SHA-256, for a mirror")
+    download.add_argument(
+        "--sha256", type=_sha256, metavar="HEX", help="the ZIP's expected SHA-256, for a mirror (default: none)"
+    )
     download.add_argument("--data", type=Path, metavar="DIR", help=data_help)
     download.add_argument(
         "--weights",
@@ -222,7 +287,7 @@ def calibrate_neither_command(args: argparse.Namespace) -> int:
             "cli.neither_saved",
             args.lang,
             out=out,
-            photos=len(detector.bank),
+            photos=detector.photos,
             threshold=f"{detector.threshold:.4f}",
             percent=f"{detector.flag_rate:.1%}",
         )
@@ -268,9 +333,12 @@ def explain_command(args: argparse.Namespace) -> int:
             grid = heatmap_over_photo(photo, heat, JSON_HEATMAP_CELLS)
             rows = [[round(float(value), 3) for value in row] for row in grid]
             record = {"path": str(path), "dog_probability": round(probability, 4), "label": label, "heatmap": rows}
+            if prediction.neither_distance is not None:  # checked, as predict does
+                record["neither"] = prediction.neither
             print(json.dumps(record))
         else:
-            print(translate("cli.explained", args.lang, image=image, **_verdict(path, label, probability, args.lang)))
+            line = "cli.explained_neither" if prediction.neither else "cli.explained"
+            print(translate(line, args.lang, image=image, **_verdict(path, label, probability, args.lang)))
     return 1 if failed else 0
 
 
@@ -280,8 +348,8 @@ def _photo_error(path: Path, error, args: argparse.Namespace) -> str:
 
 
 def _verdict(path: Path, label: str, probability: float, lang: str) -> dict:
-    """The fields of a verdict line: the class in `lang`, and the dog probability to a tenth of a percent."""
-    return {"path": path, "label": translate(f"class.{label}", lang), "percent": f"{probability:.1%}"}
+    """The fields of a verdict line: the class in `lang`, and the dog probability as the app says it ("over 99%")."""
+    return {"path": path, "label": translate(f"class.{label}", lang), "percent": percent(probability, lang)}
 
 
 def _heatmap_name(photo: Path, written: set[str]) -> str:
@@ -294,12 +362,24 @@ def _heatmap_name(photo: Path, written: set[str]) -> str:
     return name
 
 
+class _PhaseLines(TrainingListener):
+    """The training listener of the terminal: a line as each phase begins (Keras draws the epochs' bars)."""
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def on_phase(self, phase: str, seconds: dict[str, float]) -> None:
+        print(translate("cli.phase_begins", self.lang, phase=phase_name(phase, self.lang)), flush=True)
+
+
 def train_command(args: argparse.Namespace, command: str) -> int:
     from catdog.data import DatasetError
     from catdog.model import WeightsUnavailable
     from catdog.train import explain_failure, train
 
     config = TrainConfig.transfer(args.pretrained) if args.pretrained else TrainConfig()
+    if args.epochs is not None and args.fine_tune_epochs is None:
+        config = replace(config, fine_tune_epochs=_fine_tune_share(config, args.epochs))
     options = ("epochs", "fine_tune_epochs", "augment", "limit_per_class", "image_size", "batch_size")
     options += ("learning_rate", "width", "precision", "seed")
     config = replace(config, **{name: getattr(args, name) for name in options if getattr(args, name) is not None})
@@ -312,10 +392,13 @@ def train_command(args: argparse.Namespace, command: str) -> int:
         print(translate("cli.fine_tune_too_long", args.lang, **too_long), file=sys.stderr)
         return 2
     try:
-        record = train(config, args.data, args.out, verbose=1, command=command)
-    except (DatasetError, WeightsUnavailable) as error:
+        record = train(config, args.data, args.out, _PhaseLines(args.lang), verbose=1, command=command)
+    except DatasetError as error:  # --data names no dataset this can train on
         print(translate("cli.error", args.lang, reason=error.message(args.lang)), file=sys.stderr)
         return 2
+    except WeightsUnavailable as error:  # no network and no cached weights: nothing wrong with the arguments
+        print(translate("cli.error", args.lang, reason=error.message(args.lang)), file=sys.stderr)
+        return 1
     except Exception as error:  # noqa: BLE001 -- a person reads one sentence; the traceback is for the log
         log.debug("training %s failed", args.out, exc_info=error)
         print(translate("cli.error", args.lang, reason=explain_failure(error).text(args.lang)), file=sys.stderr)
@@ -324,8 +407,13 @@ def train_command(args: argparse.Namespace, command: str) -> int:
         print(translate("cli.bfloat16_unavailable", args.lang), file=sys.stderr)
     for path, reason in record.unreadable:  # the reason as the training process kept it: English
         print(translate("cli.skipped", args.lang, path=path, reason=reason))
-    scores = {"validation": record.validation_accuracy, "epoch": record.best_epoch, "test": record.test_accuracy}
-    print(translate("cli.trained", args.lang, seconds=f"{record.seconds:.0f}", **scores))
+    scores = {"validation": _accuracy(record.validation_accuracy), "epoch": record.best_epoch}
+    if record.test_accuracy is None:  # a dataset without a test split
+        print(translate("cli.trained_without_test", args.lang, seconds=f"{record.seconds:.0f}", **scores))
+    else:
+        test = _accuracy(record.test_accuracy)
+        print(translate("cli.trained", args.lang, seconds=f"{record.seconds:.0f}", test=test, **scores))
+    print(translate("cli.phase_times", args.lang, times=phase_times(record.phase_seconds, args.lang)))
     print(translate("cli.saved_model", args.lang, model=args.out, record=Path(args.out).with_suffix(".json")))
     return 0
 
@@ -344,7 +432,7 @@ def evaluate_command(args: argparse.Namespace) -> int:
         return 0
     (cc, cd), (dc, dd) = report["confusion"]
     seconds = f"{time.perf_counter() - started:.1f}"
-    print(translate("cli.accuracy", args.lang, accuracy=f"{report['accuracy']:.4f}", n=report["n"], seconds=seconds))
+    print(translate("cli.accuracy", args.lang, accuracy=_accuracy(report["accuracy"]), n=report["n"], seconds=seconds))
     said_cat, said_dog, cats, dogs = (
         translate(f"cli.{key}", args.lang) for key in ("said_cat", "said_dog", "cats", "dogs")
     )
@@ -360,13 +448,11 @@ def export_command(args: argparse.Namespace) -> int:
 
     suffix = f".{args.format}"
     if args.out.suffix.lower() != suffix:
-        print(f"error: --format {args.format} writes a {suffix} file, not {args.out.name}", file=sys.stderr)
+        wrong = dict(format=args.format, suffix=suffix, file=args.out.name)
+        print(translate("cli.export_wrong_suffix", args.lang, **wrong), file=sys.stderr)
         return 2
     if args.quantize != "float" and args.format != "tflite":
-        print(
-            f"error: --quantize {args.quantize} is for --format tflite; a .keras file is the model as it is",
-            file=sys.stderr,
-        )
+        print(translate("cli.export_quantize_keras", args.lang, quantize=args.quantize), file=sys.stderr)
         return 2
     started = time.perf_counter()
     try:
@@ -376,14 +462,15 @@ def export_command(args: argparse.Namespace) -> int:
             photos = training_photos(args.data) if args.data and args.quantize == "int8" else None
             export_tflite(args.model, args.out, args.quantize, photos)
     except ExportError as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(translate("cli.error", args.lang, reason=error.message(args.lang)), file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"error: cannot write {args.out} ({error.strerror})", file=sys.stderr)
+        print(translate("cli.cannot_write", args.lang, file=args.out, reason=error.strerror), file=sys.stderr)
         return 2
-    size = args.out.stat().st_size / 1e6
-    print(f"saved {args.out} ({size:.1f} MB, {time.perf_counter() - started:.0f} s)")
-    print(f"try it: python -m catdog predict --model {args.out} PHOTO")
+    seconds = f"{time.perf_counter() - started:.0f}"
+    megabytes = f"{args.out.stat().st_size / 1e6:.1f}"
+    print(translate("cli.exported", args.lang, file=args.out, megabytes=megabytes, seconds=seconds))
+    print(translate("cli.try_exported", args.lang, file=args.out))
     return 0
 
 
@@ -394,9 +481,10 @@ def download_command(args: argparse.Namespace) -> int:
     if args.weights:
         return download_weights_command(args)
     url = args.url or download.TUTORIAL_URL
-    print(translate("cli.downloading", args.lang, url=url))
     bar = _ProgressBar(translate("cli.megabytes", args.lang), args.lang, scale=1e6)
     try:
+        download.download_target(url, args.data)  # a clash or a bad address is said before "downloading"
+        print(translate("cli.downloading", args.lang, url=url))
         folder = download.download_dataset(url, args.data, sha256=args.sha256, progress=bar)
     except download.FetchError as error:
         return _fetch_failed(bar, error.message(args.lang), args.lang)
@@ -495,6 +583,31 @@ class _ProgressBar:
 
     def _amount(self, n: int) -> str:
         return f"{n / self.scale:,.1f}" if self.scale != 1 else f"{n:,}"
+
+
+def _fine_tune_share(config: TrainConfig, epochs: int) -> int:
+    """The default fine-tuning epochs for `epochs` in all: the same share of them, at least one head epoch first.
+
+    TrainConfig.transfer() fine-tunes the last 3 of 8 epochs: --epochs 2 fine-tunes the last 1, --epochs 1 none.
+    """
+    if not config.fine_tune_epochs:
+        return 0
+    share = int(config.fine_tune_epochs * epochs / config.epochs + 0.5)  # rounded half up
+    return max(0, min(share, epochs - 1))
+
+
+def _accuracy(value: float) -> str:
+    """An accuracy as every CLI line gives it: 0.9820."""
+    return f"{value:.4f}"
+
+
+def _shown(value: object) -> str:
+    """A default as --help shows it: a path relative to the current folder when inside it, on/off for a switch."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, Path):
+        return str(value.relative_to(Path.cwd())) if value.is_relative_to(Path.cwd()) else str(value)
+    return str(value)
 
 
 def _keras_path(text: str) -> Path:

@@ -95,12 +95,8 @@ def download_dataset(
     url = url or TUTORIAL_URL
     if size is None and url == TUTORIAL_URL:
         size = TUTORIAL_SIZE
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise FetchError("fetch.not_web_address", url=url)
-    file_name = PurePosixPath(urllib.parse.unquote(parts.path)).name or "dataset.zip"
-    data_dir = _data_dir(data_dir)
-    target = _new_dataset_folder(data_dir, Path(file_name).stem)
+    target = download_target(url, data_dir)
+    data_dir, file_name = target.parent, _zip_name(url)
     with _staging(data_dir, "download") as staging:
         archive = staging / file_name
         _download(url, archive, size, sha256, progress, timeout)
@@ -113,6 +109,17 @@ def download_dataset(
         _fill(built, [(path, split, label) for path, split, label in layout.files if _is_photo_name(path)], move=True)
         _move_into_place(built, target)
     return target
+
+
+def download_target(url: str, data_dir: str | Path | None = None) -> Path:
+    """The folder download_dataset would make, data_dir/NAME; FetchError, before a byte is fetched, if it cannot."""
+    if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
+        raise FetchError("fetch.not_web_address", url=url)
+    return _new_dataset_folder(_data_dir(data_dir), Path(_zip_name(url)).stem)
+
+
+def _zip_name(url: str) -> str:
+    return PurePosixPath(urllib.parse.unquote(urllib.parse.urlsplit(url).path)).name or "dataset.zip"
 
 
 def import_dataset(

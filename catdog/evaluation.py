@@ -6,21 +6,29 @@ Everything but evaluate_photos is NumPy on the stored probabilities, so moving a
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import math
-from collections.abc import Callable
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from catdog.config import CLASS_NAMES, DOG_THRESHOLD, INFERENCE_BATCH
+from catdog.config import CLASS_NAMES, DOG_THRESHOLD, EVALUATIONS_KEPT, INFERENCE_BATCH
 from catdog.data import decode_photos, labelled_photos
+from catdog.memory import release_memory
 
 if TYPE_CHECKING:
     from catdog.predict import Classifier
 
 Z_95 = 1.959964  # the standard normal quantile of a two-sided 95% interval
+log = logging.getLogger("catdog")
 
 
 @dataclass
@@ -63,6 +71,94 @@ def evaluate_photos(
         np.concatenate(probabilities) if probabilities else np.zeros(0, np.float32),
         unreadable,
     )
+
+
+def evaluation_key(model_path: Path, root: Path, split: str, items: list[tuple[Path, int]]) -> tuple:
+    """What an evaluation is shared by: the model file and its modification time, the dataset, the split and
+    its photos' names. A model file replaced since, or photos added, removed or renamed, are scored afresh
+    (a photo overwritten in place under its own name is not noticed)."""
+    photos = hashlib.sha256("\n".join(f"{path}\t{label}" for path, label in items).encode()).hexdigest()
+    return str(model_path), model_path.stat().st_mtime, str(root), split, photos
+
+
+class EvaluationFailed(RuntimeError):
+    """The evaluation another visitor started for the same key ended without a result (an error, or they left)."""
+
+
+class EvaluationStore:
+    """Evaluations shared by every session of a server: each key is computed once, one computation at a time.
+
+    A second visitor asking for a key being computed waits for that result; one asking for another key waits
+    for the computation running now to end. The last `kept` evaluations are kept, the least recently asked
+    for dropped first. Thread-safe: each Streamlit session runs in its own thread.
+    """
+
+    def __init__(self, kept: int = EVALUATIONS_KEPT) -> None:
+        self.kept = kept
+        self._done: OrderedDict[Hashable, Evaluation] = OrderedDict()  # least recently asked for first
+        self._running: dict[Hashable, Future] = {}  # key: the result its computer will set
+        self._lock = threading.Lock()  # guards _done and _running, held only briefly
+        self._one_at_a_time = threading.Lock()  # held for a whole computation
+
+    def get(self, key: Hashable) -> Evaluation | None:
+        """The kept evaluation for key, or None; never computes."""
+        with self._lock:
+            if key in self._done:
+                self._done.move_to_end(key)
+            return self._done.get(key)
+
+    def evaluate(
+        self, key: Hashable, compute: Callable[[], Evaluation], waiting: Callable[[], None] | None = None
+    ) -> Evaluation:
+        """The evaluation for key: kept, awaited from whoever computes it now, or computed by `compute()` here.
+
+        waiting() is called before this caller blocks on someone else's computation (to say so on the page).
+        Raises EvaluationFailed if the computation awaited failed; compute()'s own error if this caller's did.
+        A computation stopped by a BaseException that is no Exception (Streamlit stopping a script) is no failure:
+        a caller waiting for it computes the key itself, or waits for another who does.
+        """
+        while True:
+            with self._lock:
+                if key in self._done:
+                    self._done.move_to_end(key)
+                    return self._done[key]
+                running = self._running.get(key)
+                if running is None:
+                    result = self._running[key] = Future()
+                    break
+            if waiting:
+                waiting()
+            try:
+                return running.result()
+            except Exception as error:  # the computer's error is its own: this caller is told it failed
+                raise EvaluationFailed(str(key)) from error
+            except BaseException:  # the computer's thread was stopped (a visitor who left): try again, maybe here
+                continue
+        return self._compute(key, compute, result, waiting)
+
+    def _compute(self, key: Hashable, compute: Callable[[], Evaluation], result: Future, waiting) -> Evaluation:
+        if waiting and self._one_at_a_time.locked():
+            waiting()
+        try:
+            with self._one_at_a_time:
+                started = time.perf_counter()
+                evaluation = compute()
+        except BaseException as error:
+            with self._lock:
+                del self._running[key]
+            result.set_exception(error)  # every waiter is told; nothing is kept, so the next ask computes again
+            release_memory()
+            raise
+        with self._lock:
+            self._done[key] = evaluation
+            while len(self._done) > self.kept:
+                self._done.popitem(last=False)
+            del self._running[key]
+        result.set_result(evaluation)
+        seconds = time.perf_counter() - started
+        log.info("evaluated %d photos in %.1f s, for every session", len(evaluation.paths), seconds)
+        release_memory()  # the decoded batches and TensorFlow's buffers: large, and now garbage
+        return evaluation
 
 
 def accuracy(evaluation: Evaluation, threshold: float = DOG_THRESHOLD) -> float | None:

@@ -139,10 +139,10 @@ def _grad_cam(model: keras.Model) -> Callable[[tf.Tensor], tf.Tensor]:
     feature_layer = model.get_layer(feature_map_layer(model).split("/")[0])
     # pixels → (feature map, what the sigmoid unit reads). The unit's logit is computed below rather
     # than its probability: a confident verdict's probability rounds to 1.0, and its gradient to 0.
-    inner = keras.Model(model.inputs, [_call(feature_layer).output_tensors[0], _call(unit).input_tensors[0]])
+    inner = keras.Model(model.input, [_call(feature_layer).output_tensors[0], _call(unit).input_tensors[0]])
     spec = tf.TensorSpec((1, *model.input_shape[1:]), model.inputs[0].dtype)
 
-    @tf.function(input_signature=[spec])
+    @tf.function
     def grad_cam(pixels: tf.Tensor) -> tf.Tensor:
         with tf.GradientTape() as tape:
             features, pooled = inner(pixels, training=False)  # (1, h, w, channels), (1, channels)
@@ -153,8 +153,10 @@ def _grad_cam(model: keras.Model) -> Callable[[tf.Tensor], tf.Tensor]:
         cam = tf.reduce_sum(tf.cast(features, tf.float32) * weights[:, None, None, :], axis=-1)
         return tf.nn.relu(cam)[0]
 
-    _grad_cams[model] = grad_cam
-    return grad_cam
+    # Traced here, once per model: calls of a concrete function escape TensorFlow's retracing warning, which
+    # counts each model's first trace of this same grad_cam as a retrace (catdog.model.traced_call).
+    _grad_cams[model] = grad_cam.get_concrete_function(spec)
+    return _grad_cams[model]
 
 
 def _layer_output(model: keras.Model, path: str) -> Callable[[tf.Tensor], tf.Tensor]:

@@ -28,6 +28,7 @@ from catdog.config import (
 )
 from catdog.data import DatasetError, find_dataset
 from catdog.evaluation import accuracy, evaluate_photos
+from catdog.i18n import TranslatedError
 from catdog.model import input_size, load_model
 from catdog.photos import PhotoError, load_photo, model_input
 from catdog.predict import Classifier
@@ -39,7 +40,7 @@ from catdog.tflite import TFLiteModel
 PREDICT_SNIPPET = PROJECT_DIR / "docs" / "predict_tflite.py"
 
 
-class ExportError(ValueError):
+class ExportError(TranslatedError, ValueError):
     """An export that cannot be made (no photos to calibrate with, a file that is no model); says why, for a person."""
 
 
@@ -64,10 +65,10 @@ def export_bytes(
     name = Path(model_path).stem
     if format == "keras":
         if quantize != "float":
-            raise ExportError("only TensorFlow Lite files are quantized; a .keras file keeps the model as it is")
+            raise ExportError("export.error.keras_not_quantized")
         return Download(Path(model_path).read_bytes(), f"{name}.keras", "application/octet-stream")
     if format != "tflite":
-        raise ExportError(f"the format is one of {', '.join(EXPORT_FORMATS)}, not {format!r}")
+        raise ExportError("export.error.unknown_format", formats=", ".join(EXPORT_FORMATS), format=repr(format))
     suffix = "" if quantize == "float" else f"-{quantize}"
     return Download(tflite_bytes(model_path, quantize, photos), f"{name}{suffix}.tflite", "application/octet-stream")
 
@@ -90,7 +91,9 @@ def export_tflite(
 def tflite_bytes(model_path: str | Path, quantize: str = "float", photos: list[Path] | None = None) -> bytes:
     """The model converted to TensorFlow Lite, offline: through a SavedModel, Keras 3's path to the converter."""
     if quantize not in EXPORT_QUANTIZATIONS:
-        raise ExportError(f"quantization is one of {', '.join(EXPORT_QUANTIZATIONS)}, not {quantize!r}")
+        raise ExportError(
+            "export.error.unknown_quantization", quantizations=", ".join(EXPORT_QUANTIZATIONS), quantize=repr(quantize)
+        )
     model = load_keras(model_path)
     if quantize == "int8":
         pixels = calibration_pixels(photos or calibration_photos(model_path), input_size(model))
@@ -111,17 +114,14 @@ def load_keras(model_path: str | Path):
     try:
         return load_model(model_path)
     except Exception as error:  # noqa: BLE001 -- Keras fails on a file that is no model in many ways
-        raise ExportError(f"{model_path} is not a Keras model this app can read ({error})") from None
+        raise ExportError("export.error.not_a_model", detail=str(error), model=model_path) from None
 
 
 def calibration_photos(model_path: str | Path, count: int = CALIBRATION_PHOTOS) -> list[Path]:
     """Photos from the training split of the dataset the model's run record names."""
     data = trained_on(read_record(model_path))
     if data is None:
-        raise ExportError(
-            "int8 needs photos like those the model learned from, and this model's run record names no "
-            "dataset found here: name a dataset folder (--data)"
-        )
+        raise ExportError("export.error.no_dataset")
     return training_photos(data, count)
 
 
@@ -135,13 +135,13 @@ def training_photos(data: str | Path, count: int = CALIBRATION_PHOTOS) -> list[P
     try:
         train = find_dataset(data).splits.get("train", [])
     except DatasetError as error:
-        raise ExportError(f"int8 needs training photos to calibrate with: {error}") from None
+        raise ExportError("export.error.bad_dataset", reason=error.said) from None
     chosen, share = [], max(1, count // len(CLASS_NAMES))
     for label in range(len(CLASS_NAMES)):
         members = [path for path, item_label in train if item_label == label]
         chosen += members[:: max(1, len(members) // share)][:share]
     if not chosen:
-        raise ExportError(f"int8 needs training photos to calibrate with, and {data} has none")
+        raise ExportError("export.error.no_photos", data=data)
     return chosen
 
 
@@ -154,7 +154,7 @@ def calibration_pixels(photos: list[Path], size: int) -> np.ndarray:
         except PhotoError:
             continue
     if not pixels:
-        raise ExportError("none of the photos to calibrate int8 with could be read")
+        raise ExportError("export.error.unreadable_photos")
     return np.stack(pixels)
 
 

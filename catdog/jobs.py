@@ -30,8 +30,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from catdog.config import TrainConfig, log
-from catdog.i18n import Message, TranslatedError
-from catdog.runs import RUNNING, Epoch, RunRecord, dataset_name, metadata_path, read_record, remove_leftovers
+from catdog.i18n import DEFAULT_LANGUAGE, Message, TranslatedError
+from catdog.runs import (
+    RUNNING,
+    Epoch,
+    RunRecord,
+    TrainingListener,
+    dataset_name,
+    metadata_path,
+    read_record,
+    remove_leftovers,
+)
 
 LOCK_NAME = ".training.lock"  # in the models folder, held by the training process while it runs
 
@@ -50,6 +59,12 @@ class Preparing:
     stage: str  # "decoding" the photos, or computing a backbone's "features"
     done: int
     total: int
+
+
+@dataclass
+class PhaseBegan:
+    phase: str  # one of catdog.runs.PHASE_NAMES
+    seconds: dict[str, float]  # the wall seconds of each phase so far
 
 
 @dataclass
@@ -95,14 +110,23 @@ class TrainingJob:
     """
 
     def __init__(
-        self, config: TrainConfig, data_dir: str | Path, out_path: str | Path, owner: str = "", title: str = ""
+        self,
+        config: TrainConfig,
+        data_dir: str | Path,
+        out_path: str | Path,
+        owner: str = "",
+        title: str = "",
+        title_key: str = "",
     ) -> None:
         self.owner = owner  # who started it (a visitor's session): only they may stop it
         self.data_dir = Path(data_dir)
         self.out_path = Path(out_path)
         data = dataset_name(self.data_dir)
-        self.record = RunRecord(self.out_path.stem, config, title=title, command="Train page", data=data)
+        self.record = RunRecord(
+            self.out_path.stem, config, title=title, title_key=title_key, command="Train page", data=data
+        )
         self.preparing: Preparing | None = None  # what the run does before its first batch
+        self.phase = ""  # the phase running now (catdog.runs.PHASE_NAMES); record.phase_seconds has those done
         self.batch_points: list[Epoch] = []  # accuracy and loss at a fractional epoch (2.25), as batches end
         self.current_epoch = 0  # epochs started so far
         self.current_batch = 0  # batches finished in the current epoch
@@ -119,9 +143,9 @@ class TrainingJob:
     def name(self) -> str:
         return self.record.name
 
-    @property
-    def title(self) -> str:
-        return self.record.display_name
+    def title(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        """The run's name for a person reading in `lang` (RunRecord.display_name)."""
+        return self.record.display_name(lang)
 
     @property
     def config(self) -> TrainConfig:
@@ -184,6 +208,8 @@ class TrainingJob:
         """Bring this job up to date with one report from the training process."""
         if isinstance(message, Preparing):
             self.preparing = message
+        elif isinstance(message, PhaseBegan):
+            self.phase, self.record.phase_seconds = message.phase, message.seconds
         elif isinstance(message, HeatmapPhoto):
             self.record.heatmap_photo = message.path
         elif isinstance(message, TrainBegan):
@@ -228,7 +254,7 @@ class TrainingJob:
     def _run(self) -> None:
         """Start the child process and apply its reports here until it ends."""
         reports = _SPAWN.Queue()
-        run = (self.record.command, self.record.title, self.requested)
+        run = (self.record.command, self.record.title, self.record.title_key, self.requested)
         process = self._process = _SPAWN.Process(
             target=_train_and_report,
             args=(self.config, self.data_dir, self.out_path, reports, self._stop, *run),
@@ -255,7 +281,7 @@ class TrainingJob:
             process.join()
 
 
-class _Reporter:
+class _Reporter(TrainingListener):
     """The listener inside the child process: turns each call into a message for the server."""
 
     def __init__(self, reports) -> None:
@@ -263,6 +289,9 @@ class _Reporter:
 
     def on_prepare(self, stage: str, done: int, total: int) -> None:
         self.reports.put(Preparing(stage, done, total))
+
+    def on_phase(self, phase: str, seconds: dict[str, float]) -> None:
+        self.reports.put(PhaseBegan(phase, seconds))
 
     def on_heatmap_photo(self, path: str) -> None:
         self.reports.put(HeatmapPhoto(path))
@@ -301,7 +330,15 @@ def _main_script_left_out() -> Iterator[None]:
 
 
 def _train_and_report(
-    config: TrainConfig, data_dir: Path, out_path: Path, reports, stop, command: str, title: str, requested: float
+    config: TrainConfig,
+    data_dir: Path,
+    out_path: Path,
+    reports,
+    stop,
+    command: str,
+    title: str,
+    title_key: str,
+    requested: float,
 ) -> None:
     """The child process: train, then report the record or one plain sentence about the failure."""
     from catdog.train import explain_failure, train
@@ -313,10 +350,12 @@ def _train_and_report(
         reports.put(Failed(Message("run_failed.busy")))
         return
     try:
-        record = train(
-            config, data_dir, out_path, _Reporter(reports), stop, command=command, title=title, requested=requested
-        )
+        named = dict(command=command, title=title, title_key=title_key, requested=requested)
+        record = train(config, data_dir, out_path, _Reporter(reports), stop, **named)
         reports.put(Finished(record))
+    except TranslatedError as error:  # one a person can cause (no dataset, no ImageNet weights offline): no traceback
+        log.warning("training %s failed: %s", out_path.name, error)
+        reports.put(Failed(explain_failure(error)))
     except Exception as error:  # noqa: BLE001 -- the job ends with a message; the server and other models carry on
         log.error("training %s failed", out_path.name, exc_info=error)  # the detail, for the server log
         reports.put(Failed(explain_failure(error)))
@@ -372,10 +411,16 @@ def _vanished(exit_code: int | None) -> Message:
 
 
 def start_job(
-    config: TrainConfig, data_dir: str | Path, models_dir: str | Path, name: str, owner: str = "", title: str = ""
+    config: TrainConfig,
+    data_dir: str | Path,
+    models_dir: str | Path,
+    name: str,
+    owner: str = "",
+    title: str = "",
+    title_key: str = "",
 ) -> TrainingJob:
-    """Start a run saved as models_dir/NAME.keras (NAME made safe) and shown as `title`; raises JobBusy while
-    another run is going.
+    """Start a run saved as models_dir/NAME.keras (NAME made safe) and shown as `title` (what its starter typed),
+    else as `title_key` says (RunRecord.title_key); raises JobBusy while another run is going.
 
     Another run is this server's, or any process's that holds the models folder's lock (a run
     started by a server that was restarted since, say).
@@ -383,14 +428,14 @@ def start_job(
     global _current
     with _lock:
         if _current is not None and _current.running:
-            raise JobBusy("busy.training", title=_current.title, progress=f"{_current.progress:.0%}")
+            raise JobBusy("busy.training", title=_current.record.title_said(), progress=f"{_current.progress:.0%}")
         holder = _holder(Path(models_dir))
         if holder:  # its process id is for the operator: visitors read that another run is going
             log.warning("training process %s holds the lock of %s", holder, models_dir)
             raise JobBusy("busy.other_process")
         remove_leftovers(models_dir)  # no run is going: what a killed save left behind is garbage
         out_path = Path(models_dir) / f"{safe_name(name, models_dir)}.keras"
-        _current = TrainingJob(config, data_dir, out_path, owner, title)
+        _current = TrainingJob(config, data_dir, out_path, owner, title, title_key)
         _starters[_current.name] = owner
         _current._thread.start()
         return _current

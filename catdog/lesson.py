@@ -58,7 +58,7 @@ LESSON_STEPS = (
         key="pretrained",
         config=TrainConfig.transfer(
             limit_per_class=SMALL_DATA_PER_CLASS,
-            augment=False,  # so the frozen backbone's features are computed once, not every epoch
+            augment=False,  # each photo's backbone features computed once, as it is: augmentation is step 2's story
             epochs=LESSON_TRANSFER_EPOCHS,
             fine_tune_epochs=LESSON_FINE_TUNE_EPOCHS,
         ),

@@ -1,21 +1,26 @@
-"""Classify photos with a saved model (.keras, or an exported .tflite): the verdict, and where the model looked."""
+"""Classify photos with a saved model (.keras, or an exported .tflite): the verdict, and where the model looked.
+
+TensorFlow is imported only for a Keras model (catdog.model, .neither and .explain import it): a .tflite
+file classifies through LiteRT alone, and `python -m catdog predict` of one starts seconds sooner.
+"""
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
-from catdog.explain import activations, conv_layers, heatmap
-from catdog.model import input_size, load_model, predict_dog_probability
-from catdog.neither import NeitherDetector, for_model
 from catdog.photos import PhotoSource, load_photo, model_input
 from catdog.runs import RunRecord, read_record
 from catdog.tflite import TFLiteModel
 from catdog.wording import label_of, verdict
+
+if TYPE_CHECKING:
+    from catdog.neither import NeitherDetector
 
 
 @dataclass
@@ -60,16 +65,22 @@ class Classifier:
         probability and the features; any other model's detector brings the bundled model's backbone.
         """
         path = Path(path)
-        tflite = path.suffix.lower() == ".tflite"
-        model = TFLiteModel.load(path) if tflite else load_model(path)
-        size = input_size(model)
-        predict_dog_probability(model, np.zeros((1, size, size, 3), np.uint8))  # trace now, not on a visitor's photo
+        if path.suffix.lower() == ".tflite":
+            model = TFLiteModel.load(path)
+            return cls(model, path, int(model.input_shape[1]), read_record(path))
+        from catdog.model import load_model
+        from catdog.neither import for_model
+
+        model = load_model(path)
         detector = None
-        if check_neither and not tflite:
+        if check_neither:
             detector = for_model(path)
             if detector.model_path.resolve() == path.resolve():
                 detector.use_model(model)
-        return cls(model, path, size, read_record(path), detector)
+        classifier = cls(model, path, int(model.input_shape[1]), read_record(path), detector)
+        # Trace now, not on a visitor's photo, and only what classify calls: one graph for the bundled model, not two.
+        classifier.classify_pixels(np.zeros((classifier.image_size, classifier.image_size, 3), np.uint8))
+        return classifier
 
     def classify(self, source: PhotoSource) -> Prediction:
         """Raises PhotoError for anything that is not a readable photo."""
@@ -81,20 +92,30 @@ class Classifier:
     def classify_photo(self, photo: Image.Image) -> Prediction:
         """An upright RGB photo (from load_photo) already in memory: what a page keeps for its visitor."""
         started = time.perf_counter()
-        pixels = model_input(photo, self.image_size)
+        prediction = self.classify_pixels(model_input(photo, self.image_size), photo)
+        prediction.seconds = time.perf_counter() - started
+        return prediction
+
+    def classify_pixels(self, pixels: np.ndarray, photo: Image.Image | None = None) -> Prediction:
+        """One model input (size, size, 3) uint8; `photo`, the photo it came from, for another model's detector."""
+        started = time.perf_counter()
         detector, distance = self.detector, None
         if detector is not None and detector.model_path.resolve() == self.path.resolve():
             probabilities, features = detector.features(pixels[None])  # one pass: the verdict and the features
-            probability, distance = float(probabilities[0]), float(detector.distance(features)[0])
+            probability, distance = float(probabilities[0]), float(detector.distance(features, probabilities)[0])
         else:
-            probability = float(predict_dog_probability(self.model, pixels[None])[0])
+            probability = float(self.dog_probabilities(pixels[None])[0])
             if detector is not None:
-                distance = float(detector.score([photo])[0])
+                distance = float(detector.score([pixels if photo is None else photo])[0])
         threshold = None if detector is None else detector.threshold
         return Prediction(pixels, probability, time.perf_counter() - started, distance, threshold)
 
     def dog_probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """(n,) float32 dog probabilities for model inputs (n, size, size, 3) uint8."""
+        if isinstance(self.model, TFLiteModel):
+            return self.model.dog_probabilities(pixels)
+        from catdog.model import predict_dog_probability
+
         return predict_dog_probability(self.model, pixels)
 
     @property
@@ -108,12 +129,18 @@ class Classifier:
         Its first call traces the model's Grad-CAM (a few CPU seconds for MobileNetV2): call it only
         for a model whose heatmap will be shown.
         """
+        from catdog.explain import heatmap
+
         return heatmap(self.model, pixels)
 
     def conv_layers(self) -> list[str]:
         """The model's convolutions, first to last: the layers activations() can show."""
+        from catdog.explain import conv_layers
+
         return conv_layers(self.model)
 
     def activations(self, pixels: np.ndarray, layer: str) -> np.ndarray:
         """What one convolution (a name from conv_layers) outputs for one model input: (h, w, channels) float32."""
+        from catdog.explain import activations
+
         return activations(self.model, pixels, layer)

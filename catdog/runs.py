@@ -9,14 +9,18 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from catdog.config import BUNDLED_MODELS, DATA_DIR, GUESSING_BAND, SHARED_DATASET, TrainConfig
 from catdog.i18n import DEFAULT_LANGUAGE, Message, translate
 
+AUTOMATIC_TITLE = "run_title.automatic"  # a title_key: the run is named from its dataset, settings and start time
 RUNNING = ("preparing", "training")  # a run in one of these is going, or was cut off ("interrupted")
 PHASES = ("", "head", "fine-tune")  # of an epoch: from scratch, or a pretrained backbone's two phases
 SCORES = ("accuracy", "loss", "val_accuracy", "val_loss")  # the Epoch fields that Keras's logs fill
+# Where a run's time goes, in the order they run: a pretrained run decodes, computes its backbone's features,
+# fits the head, computes its augmented views' features, fine-tunes; a run from scratch decodes and trains.
+PHASE_NAMES = ("decoding", "features", "head", "fine-tune", "training", "test")
 
 
 class RunRecordError(ValueError):
@@ -67,6 +71,29 @@ class Epoch:
         return cls(**{name: value for name, value in values.items() if name in known and value is not None})
 
 
+class TrainingListener:
+    """What a caller (the Train page's job, the CLI, a benchmark) hears while a model trains: each does nothing
+    here, so a listener overrides only what it wants to hear."""
+
+    def on_prepare(self, stage: str, done: int, total: int) -> None:
+        """Decoding or features: `done` of `total` photos."""
+
+    def on_phase(self, phase: str, seconds: dict[str, float]) -> None:
+        """A phase (PHASE_NAMES) begins; `seconds` holds the wall seconds of each phase so far."""
+
+    def on_heatmap_photo(self, path: str) -> None:
+        """The validation photo whose heatmap each epoch has."""
+
+    def on_train_begin(self, batches_per_epoch: int) -> None:
+        """Fitting begins."""
+
+    def on_batch_end(self, epoch: int, batch: int, logs: dict) -> None:
+        """A training batch ended; `logs` holds its loss and accuracy."""
+
+    def on_epoch_end(self, entry: Epoch) -> None:
+        """An epoch ended, validated; its entry is in the run record's history."""
+
+
 @dataclass
 class RunRecord:
     """Everything known about one training run; the training process writes it (the server only when that process
@@ -74,7 +101,10 @@ class RunRecord:
 
     name: str  # the file name, NAME.keras beside NAME.json: letters, digits, '-' and '_'
     config: TrainConfig
-    title: str = ""  # its name for people ("cats_vs_dogs_small · 100 per class · no augmentation · 14:05")
+    title: str = ""  # its name for people, as its starter typed it
+    # Else a catalogue key that names it in each reader's language: a lesson step's title, or AUTOMATIC_TITLE
+    # ("cats_vs_dogs_small · 100 per class · no augmentation · 14:05", worded from the record's own fields).
+    title_key: str = ""
     created: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     status: str = "preparing"  # preparing → training → finished | stopped | failed
     failure: Message | None = None  # why a failed run failed, a sentence to read in any language
@@ -91,6 +121,9 @@ class RunRecord:
     validation_accuracy: float | None = None  # at best_epoch
     test_accuracy: float | None = None  # of the kept weights, on the test split when there is one
     seconds: float = 0.0  # wall time of the whole run, decoding and saving included
+    # Wall seconds of each of PHASE_NAMES that ran ({} in records from before them); the rest of `seconds` is
+    # starting (the model, its weights) and saving.
+    phase_seconds: dict[str, float] = field(default_factory=dict)
     pid: int | None = None  # the process writing this record while the run is going
     heatmap_photo: str = ""  # the validation photo watched during training (records before it have none)
 
@@ -106,9 +139,16 @@ class RunRecord:
     def stopped_early(self) -> bool:
         return self.epochs_run < self.config.epochs
 
-    @property
-    def display_name(self) -> str:
-        return self.title or self.name
+    def title_said(self) -> Message:
+        """Its name for people, to be read in any language: see `title` and `title_key`; else its file's name."""
+        if self.title or not self.title_key:
+            return Message("run_title.as_typed", {"title": self.title or self.name})
+        if self.title_key == AUTOMATIC_TITLE:
+            return automatic_title(self.data, self.config, datetime.fromisoformat(self.created).astimezone())
+        return Message(self.title_key)
+
+    def display_name(self, lang: str = DEFAULT_LANGUAGE) -> str:
+        return self.title_said().text(lang)
 
     @property
     def guessing(self) -> bool:
@@ -159,9 +199,13 @@ class RunRecord:
         for name in ("validation_accuracy", "test_accuracy", "seconds"):
             if kept.get(name) is not None and not _is_number(kept[name]):
                 raise RunRecordError(f"{name} is {kept[name]!r}, not a number")
-        for name in ("name", "title", "created", "status", "command", "data", "layout", "precision", "heatmap_photo"):
+        texts = ("name", "title", "title_key", "created", "status", "command", "data", "layout", "precision")
+        for name in (*texts, "heatmap_photo"):
             if name in kept and not isinstance(kept[name], str):
                 raise RunRecordError(f"{name} is {kept[name]!r}, not text")
+        times = kept.get("phase_seconds", {})
+        if not isinstance(times, dict) or not all(name in PHASE_NAMES and _is_number(s) for name, s in times.items()):
+            raise RunRecordError(f"phase_seconds is {times!r}, not seconds per phase")
         if not isinstance(kept.get("history", []), list):
             raise RunRecordError("its history is not a list of epochs")
         kept["history"] = [Epoch.from_dict(entry) for entry in kept.get("history", [])]
@@ -180,14 +224,37 @@ class RunRecord:
         write_json_atomically(self.to_dict(), path)
 
 
+def automatic_title(data: str, config: TrainConfig, when: datetime) -> Message:
+    """A run's name in words a class can read, in any language: 'cats_vs_dogs_small · 100 per class · no
+    augmentation · 14:05' (`data` names the dataset as RunRecord.data does; its last folder is shown)."""
+    photos = (
+        Message("run_title.per_class", {"count": config.limit_per_class})
+        if config.limit_per_class
+        else Message("run_title.all_photos")
+    )
+    augmentation = Message("run_title.augmentation" if config.augment else "run_title.no_augmentation")
+    parts = {"dataset": PurePath(data).name, "photos": photos, "augmentation": augmentation, "time": f"{when:%H:%M}"}
+    return Message("run_title.automatic", parts)
+
+
 def run_title(data_dir: str | Path, config: TrainConfig, when: datetime, lang: str = DEFAULT_LANGUAGE) -> str:
-    """A run's name in words a class can read: 'cats_vs_dogs_small · 100 per class · no augmentation · 14:05'."""
-    if config.limit_per_class:
-        photos = translate("run_title.per_class", lang, count=config.limit_per_class)
-    else:
-        photos = translate("run_title.all_photos", lang)
-    augmentation = translate("run_title.augmentation" if config.augment else "run_title.no_augmentation", lang)
-    return f"{Path(data_dir).name} · {photos} · {augmentation} · {when:%H:%M}"
+    """automatic_title in `lang`: what the Train page suggests before a run starts."""
+    return automatic_title(str(data_dir), config, when).text(lang)
+
+
+def phase_name(phase: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """One of PHASE_NAMES in words ('fine-tune' → 'fine-tuning'), in `lang`."""
+    return translate(f"phase.{phase.replace('-', '_')}", lang)
+
+
+def phase_times(seconds: dict[str, float], lang: str = DEFAULT_LANGUAGE) -> str:
+    """'decoding the photos 4 s · the backbone's features 45 s · …': a run's phase_seconds, in the order they ran."""
+    times = [
+        translate("train.phase_time", lang, phase=phase_name(name, lang), seconds=f"{seconds[name]:.0f}")
+        for name in PHASE_NAMES
+        if name in seconds
+    ]
+    return " · ".join(times)
 
 
 def dataset_name(data_dir: str | Path) -> str:

@@ -26,6 +26,8 @@ ABSL_NOT_INITIALISED = b"WARNING: All log messages before absl::InitializeLog() 
 SEVERITIES = b"IWEF"  # TF_CPP_MIN_LOG_LEVEL counts 0 (INFO) to 3 (FATAL)
 # TensorFlow Lite's own logger, once a process: "INFO: Created TensorFlow Lite XNNPACK delegate for CPU."
 LITERT_INFO = b"INFO: "
+# The int8 converter's settings, one bare line from C++ (no severity): "fully_quantize: 0, inference_type: 6, ..."
+QUANTIZER_SETTINGS = b"fully_quantize: "
 
 
 def quiet_tensorflow_start_up() -> None:
@@ -71,7 +73,7 @@ def start_up_lines_dropped() -> Iterator[None]:
 def _hidden(line: bytes, min_level: int) -> bool:
     if line.rstrip() == ABSL_NOT_INITIALISED:
         return True
-    if line.startswith(LITERT_INFO):
+    if line.startswith((LITERT_INFO, QUANTIZER_SETTINGS)):
         return min_level > 0
     absl = ABSL_LINE.match(line)
     return absl is not None and SEVERITIES.index(absl.group(1)) < min_level

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from catdog.config import INFERENCE_BATCH
 from catdog.tensorflow_logs import start_up_lines_dropped
 
 
@@ -37,6 +38,12 @@ class TFLiteModel:
         self.interpreter.set_tensor(index, pixels)
         self.interpreter.invoke()
         return self.interpreter.get_tensor(self.output["index"]).copy()  # the interpreter reuses its buffer
+
+    def dog_probabilities(self, pixels: np.ndarray) -> np.ndarray:
+        """(n,) float32 dog probabilities for (n, size, size, 3) uint8 pixels, INFERENCE_BATCH at a time."""
+        batch = INFERENCE_BATCH
+        chunks = [self.predict_on_batch(pixels[i : i + batch]) for i in range(0, len(pixels), batch)]
+        return np.concatenate([chunk.reshape(-1) for chunk in chunks]) if chunks else np.zeros(0, np.float32)
 
 
 def _interpreter(content: bytes):

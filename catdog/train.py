@@ -1,25 +1,35 @@
 """Train a model on a dataset folder and save it with its run record beside it.
 
 From scratch (the book's convnet) or from a pretrained backbone in two phases: a new head on
-the frozen backbone, then fine-tuning the backbone's top at a low learning rate.
+the frozen backbone, then fine-tuning the backbone's top at a low learning rate. The frozen part
+of a backbone runs once per photo (and per cached augmented view), never once per epoch.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import keras
 import numpy as np
 import tensorflow as tf
 
 from catdog.augment import augment_batch
-from catdog.config import CLASS_NAMES, DOG_THRESHOLD, INFERENCE_BATCH, TrainConfig
+from catdog.config import (
+    CLASS_NAMES,
+    DOG_THRESHOLD,
+    FINE_TUNE_PATIENCE,
+    INFERENCE_BATCH,
+    MIN_TRAIN_PHOTOS_PER_CLASS,
+    TrainConfig,
+)
 from catdog.data import DatasetError, DecodedPhotos, decode_photos, find_dataset, limit_per_class
 from catdog.explain import feature_map, head_heatmap, heatmap
 from catdog.i18n import Message
@@ -32,17 +42,26 @@ from catdog.model import (
     weights_cached,
 )
 from catdog.precision import choose_precision
-from catdog.runs import SCORES, Epoch, RunRecord, dataset_name, metadata_path
+from catdog.runs import SCORES, Epoch, RunRecord, TrainingListener, dataset_name, metadata_path
 
 
-class TrainingListener(Protocol):
-    """What a caller (the Train page's job) hears while a model trains."""
+class PhaseClock:
+    """Where a run's time goes: the wall seconds of each phase, kept in the run record and told to the listener."""
 
-    def on_prepare(self, stage: str, done: int, total: int) -> None: ...
-    def on_heatmap_photo(self, path: str) -> None: ...  # the validation photo whose heatmap each epoch has
-    def on_train_begin(self, batches_per_epoch: int) -> None: ...
-    def on_batch_end(self, epoch: int, batch: int, logs: dict) -> None: ...
-    def on_epoch_end(self, entry: Epoch) -> None: ...
+    def __init__(self, record: RunRecord, listener: TrainingListener | None) -> None:
+        self.record, self.listener = record, listener
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time what runs inside as phase `name`; a phase that runs twice (features) adds up."""
+        if self.listener:
+            self.listener.on_phase(name, dict(self.record.phase_seconds))
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            spent = self.record.phase_seconds.get(name, 0.0) + time.perf_counter() - started
+            self.record.phase_seconds[name] = round(spent, 1)
 
 
 class EpochLog(keras.callbacks.Callback):
@@ -151,6 +170,7 @@ def train(
     verbose: int = 0,
     command: str = "",
     title: str = "",
+    title_key: str = "",
     requested: float | None = None,
 ) -> RunRecord:
     """Train, keep the best validation epoch, score the test split if any, save the model; returns the record.
@@ -165,7 +185,8 @@ def train(
     out_path = Path(out_path)
     record_path = metadata_path(out_path)
     data = dataset_name(data_dir)
-    record = RunRecord(out_path.stem, config, title=title, command=command, data=data, pid=os.getpid())
+    named = dict(title=title, title_key=title_key, command=command, data=data)
+    record = RunRecord(out_path.stem, config, pid=os.getpid(), **named)
     record.save(record_path)
     stop = stop or threading.Event()
     try:
@@ -197,6 +218,7 @@ def _train(record, record_path, data_dir, listener, stop, verbose) -> keras.Mode
             raise DatasetError(
                 "dataset_error.no_photos", dataset.root, split=Message(f"split.{split}"), animals=animals
             )
+    _check_enough_to_learn(dataset.root, np.array([label for _, label in train_items]))
 
     precision = record.precision = choose_precision(config.precision, config)
     keras.utils.set_random_seed(config.seed)
@@ -205,13 +227,16 @@ def _train(record, record_path, data_dir, listener, stop, verbose) -> keras.Mode
         progress("weights", 0, 1)  # Keras downloads them into its cache, once
     model = build_model(config, precision)  # first: a missing backbone fails before minutes of decoding
     total = len(train_items) + len(val_items)  # one progress bar over both splits
-    train_photos = decode_photos(train_items, config.image_size, progress=_counted(progress, 0, total))
-    val_photos = decode_photos(val_items, config.image_size, progress=_counted(progress, len(train_items), total))
+    clock = PhaseClock(record, listener)
+    with clock.phase("decoding"):
+        train_photos = decode_photos(train_items, config.image_size, progress=_counted(progress, 0, total))
+        val_photos = decode_photos(val_items, config.image_size, progress=_counted(progress, len(train_items), total))
     if stop.is_set():  # pressed while the photos were decoded
         return None
     for split, photos in (("train", train_photos), ("validation", val_photos)):
         if len(np.unique(photos.labels)) < len(CLASS_NAMES):
             raise DatasetError("dataset_error.too_few", dataset.root, split=Message(f"split.{split}"))
+    _check_enough_to_learn(dataset.root, train_photos.labels)  # readable ones: before any feature is computed
     record.train_photos, record.validation_photos = len(train_photos.labels), len(val_photos.labels)
     record.unreadable = [list(pair) for pair in train_photos.unreadable + val_photos.unreadable]
     record.status = "training"
@@ -223,11 +248,12 @@ def _train(record, record_path, data_dir, listener, stop, verbose) -> keras.Mode
     record.save(record_path)
     callbacks = [epoch_log, StopFlag(stop)]
     if config.pretrained:
-        _fit_transfer(model, record, train_photos, val_photos, callbacks, listener, stop, verbose)
+        _fit_transfer(model, record, train_photos, val_photos, callbacks, listener, stop, clock, verbose)
     else:
         sample = np.random.default_rng(config.seed).permutation(len(train_photos.labels))[:256]
         callbacks.append(CalibrateBatchNorm(train_photos.pixels[sample]))
-        _fit_from_scratch(model, config, train_photos, val_photos, callbacks, verbose)
+        with clock.phase("training"):
+            _fit_from_scratch(model, config, train_photos, val_photos, callbacks, verbose)
     if epoch_log.best_weights is None:
         return None
     # Saved in float32 without optimizer state: the file is a third of the size, and runs at
@@ -236,8 +262,18 @@ def _train(record, record_path, data_dir, listener, stop, verbose) -> keras.Mode
     model.set_weights(epoch_log.best_weights)
     test_items = dataset.splits.get("test", [])
     if test_items and not stop.is_set():
-        record.test_accuracy = round(accuracy(model, decode_photos(test_items, config.image_size)), 4)
+        with clock.phase("test"):
+            record.test_accuracy = round(accuracy(model, decode_photos(test_items, config.image_size)), 4)
     return model
+
+
+def _check_enough_to_learn(root: Path, labels: np.ndarray) -> None:
+    """Refuse a training split with fewer than MIN_TRAIN_PHOTOS_PER_CLASS photos of a class, naming the counts."""
+    counts = [int(np.sum(labels == i)) for i in range(len(CLASS_NAMES))]
+    if min(counts) < MIN_TRAIN_PHOTOS_PER_CLASS:
+        cats, dogs = counts
+        minimum = MIN_TRAIN_PHOTOS_PER_CLASS
+        raise DatasetError("dataset_error.too_few_to_learn", root, cats=cats, dogs=dogs, minimum=minimum)
 
 
 def _fit_from_scratch(model, config: TrainConfig, train_photos, val_photos, callbacks, verbose) -> None:
@@ -254,90 +290,173 @@ def _fit_from_scratch(model, config: TrainConfig, train_photos, val_photos, call
     )
 
 
-def _fit_transfer(model, record: RunRecord, train_photos, val_photos, callbacks, listener, stop, verbose) -> None:
-    """Phase 1: the new head on the frozen backbone. Phase 2: also the backbone's top, at a low learning rate.
+def _fit_transfer(
+    model, record: RunRecord, train_photos, val_photos, callbacks, listener, stop, clock: PhaseClock, verbose
+) -> None:
+    """Phase 1: a new head on the frozen backbone. Phase 2: also the backbone's top, at a low learning rate.
 
-    Without augmentation the frozen backbone sees the same photos every epoch, so phase 1 computes
-    each photo's features once and fits the head alone on them (seconds an epoch, not a minute).
+    The frozen part of the backbone runs once per photo: the head learns from cached pooled features,
+    fine-tuning from the cached input of the first fine-tuned layer, so a step runs the head, or the
+    top blocks and the head, and nothing below. With augmentation both are also cached for
+    config.augmented_views augmented views of each training photo, and each epoch shows each photo
+    in one of its views, drawn at random. The head learns from the photos as they are, before the
+    extra views are computed, so that a validation score shows within the first minute; without
+    fine-tuning the views are for the head, which then waits for them.
     """
     config, epoch_log = record.config, callbacks[0]
-    steps_per_epoch = math.ceil(len(train_photos.labels) / config.batch_size)
+    labels = train_photos.labels
+    steps_per_epoch = math.ceil(len(labels) / config.batch_size)
     head_epochs = max(0, config.epochs - config.fine_tune_epochs)
-    spec = BACKBONES[config.pretrained]
+    views = 1 + (config.augmented_views if config.augment else 0)
+    head_views = 1 if config.fine_tune_epochs else views
+    extract, fine_tuned = split_backbone(model, config.pretrained)
+    keep_bottoms = config.fine_tune_epochs > 0
+    train_cache = BackboneFeatures.empty(extract, len(labels), views, keep_bottoms)
+    val_cache = BackboneFeatures.empty(extract, len(val_photos.labels), 1, keep_bottoms)
+    tick = _ticker(listener, len(labels) * head_views + len(val_photos.labels))
+    with clock.phase("features"):
+        computed = train_cache.compute(extract, train_photos.pixels, head_views, config.seed, stop, tick)
+        if not (computed and val_cache.compute(extract, val_photos.pixels, 1, config.seed, stop, tick)):
+            return  # stopped: nothing learned, nothing saved
+    epoch_log.keep = model  # the whole model's weights and heatmaps, whichever part of it is fitted
     if head_epochs:
         epoch_log.phase = "head"
         record.phases.append({"phase": "head", "first_epoch": 1, "trainable_weights": _count(model.trainable_weights)})
-        fitted = model
-        train_data, val_data = training_batches(train_photos, config), validation_batches(val_photos)
-        if not config.augment:
-            fitted, train_data, val_data = _head_on_features(model, config, train_photos, val_photos, listener)
-            epoch_log.keep = model
-            # The frozen backbone maps the watched photo alike every epoch: once is enough, and each
-            # epoch's heatmap then takes the head's weights alone (microseconds, not a backward pass).
-            epoch_log.frozen_map = feature_map(model, epoch_log.heatmap_pixels)
-        _compile(fitted, config.learning_rate, head_epochs * steps_per_epoch, config.weight_decay)
-        fitted.fit(
-            train_data,
-            validation_data=val_data,
-            epochs=head_epochs,
-            steps_per_epoch=steps_per_epoch,
-            callbacks=callbacks,
-            shuffle=False,  # the stream is already shuffled
-            verbose=verbose,
-        )
-        epoch_log.keep = epoch_log.frozen_map = None
-    if config.fine_tune_epochs and not stop.is_set():
-        epoch_log.phase = "fine-tune"
-        unfrozen = fine_tune_top(model, config.pretrained)
-        record.phases.append(
-            {
-                "phase": "fine-tune",
-                "first_epoch": head_epochs + 1,
-                "from_layer": spec.fine_tune_from,
-                "trainable_weights": unfrozen + _count(model.get_layer("dog_probability").trainable_weights),
-                "learning_rate": config.fine_tune_learning_rate,
-            }
-        )
-        _compile(model, config.fine_tune_learning_rate, config.fine_tune_epochs * steps_per_epoch, config.weight_decay)
-        model.fit(
-            training_batches(train_photos, config),
-            validation_data=validation_batches(val_photos),
+        # The frozen backbone maps the watched photo alike every epoch: once is enough, and each
+        # epoch's heatmap then takes the head's weights alone (microseconds, not a backward pass).
+        epoch_log.frozen_map = feature_map(model, epoch_log.heatmap_pixels)
+        inputs = keras.Input(train_cache.pooled.shape[2:], name="features")
+        head = keras.Model(inputs, model.get_layer("dog_probability")(model.get_layer("dropout")(inputs)))
+        _compile(head, config.learning_rate, head_epochs * steps_per_epoch, config.weight_decay)
+        with clock.phase("head"):
+            head.fit(
+                cached_batches(train_cache.pooled, labels, head_views, config.batch_size, config.seed),
+                validation_data=(val_cache.pooled[0], val_photos.labels),
+                epochs=head_epochs,
+                steps_per_epoch=steps_per_epoch,
+                callbacks=callbacks,
+                shuffle=False,  # cached_batches shuffles
+                verbose=verbose,
+            )
+        epoch_log.frozen_map = None
+    if not config.fine_tune_epochs or stop.is_set():
+        return
+    if views > head_views:
+        tick = _ticker(listener, len(labels) * (views - head_views))
+        with clock.phase("features"):
+            if not train_cache.compute(extract, train_photos.pixels, views, config.seed, stop, tick):
+                return  # stopped: the head's best epoch is saved
+    epoch_log.phase = "fine-tune"
+    unfrozen = fine_tune_top(model, config.pretrained)
+    record.phases.append(
+        {
+            "phase": "fine-tune",
+            "first_epoch": head_epochs + 1,
+            "from_layer": BACKBONES[config.pretrained].fine_tune_from,
+            "trainable_weights": unfrozen + _count(model.get_layer("dog_probability").trainable_weights),
+            "learning_rate": config.fine_tune_learning_rate,
+            "views": views,
+        }
+    )
+    steps = config.fine_tune_epochs * steps_per_epoch
+    _compile(fine_tuned, config.fine_tune_learning_rate, steps, config.weight_decay)
+    settled = keras.callbacks.EarlyStopping(monitor="val_loss", patience=FINE_TUNE_PATIENCE)
+    with clock.phase("fine-tune"):
+        fine_tuned.fit(
+            cached_batches(train_cache.bottoms, labels, views, config.batch_size, config.seed),
+            validation_data=(val_cache.bottoms[0], val_photos.labels),
             initial_epoch=head_epochs,
             epochs=config.epochs,
             steps_per_epoch=steps_per_epoch,
-            callbacks=callbacks,
-            shuffle=False,  # the stream is already shuffled
+            callbacks=[*callbacks, settled],
+            shuffle=False,  # cached_batches shuffles
             verbose=verbose,
         )
 
 
-def _head_on_features(model, config, train_photos, val_photos, listener):
-    """(head model, training batches, validation batches) over backbone features computed once."""
-    pooled = model.get_layer("pool").output
-    features = keras.Model(model.input, pooled)
-    inputs = keras.Input(pooled.shape[1:], name="features")
-    head = keras.Model(inputs, model.get_layer("dog_probability")(model.get_layer("dropout")(inputs)))
-    total, done = len(train_photos.labels) + len(val_photos.labels), 0
+def split_backbone(model: keras.Model, backbone: str) -> tuple[keras.Model, keras.Model]:
+    """(extract, fine_tuned): two models sharing the layers of a pretrained `model`, cut where fine-tuning starts.
 
-    def compute(pixels: np.ndarray) -> np.ndarray:
+    extract: pixels → (the first fine-tuned layer's input, the pooled features), (batch, 14, 14, 96)
+    and (batch, 1280) for MobileNetV2. fine_tuned: that input, as cached in float16 → the dog
+    probability, through the backbone's top, the pooling and the head. Training either trains `model`.
+    """
+    network = model.get_layer("backbone")
+    cut = network.get_layer(BACKBONES[backbone].fine_tune_from).input
+    bottom, top = keras.Model(network.input, cut), keras.Model(cut, network.output)
+    pixels = keras.Input(model.input.shape[1:], dtype="uint8", name="pixels")
+    below = bottom(model.get_layer("scale")(pixels), training=False)  # always inference mode, as in `model`
+    extract = keras.Model(pixels, [below, model.get_layer("pool")(top(below, training=False))])
+    cached = keras.Input(cut.shape[1:], dtype="float16", name="cached")
+    x = model.get_layer("pool")(top(keras.ops.cast(cached, "float32"), training=False))
+    fine_tuned = keras.Model(cached, model.get_layer("dog_probability")(model.get_layer("dropout")(x)))
+    return extract, fine_tuned
+
+
+@dataclass
+class BackboneFeatures:
+    """What the frozen part of a backbone makes of a split's photos, computed once for the whole run.
+
+    View 0 is each photo as it is; views 1 on are augmented (catdog.augment), each with seeds of its own.
+    """
+
+    pooled: np.ndarray  # (views, n, channels) float32: what the head reads
+    bottoms: np.ndarray | None  # (views, n, h, w, c) float16: what fine-tuning reads; None when nothing is fine-tuned
+    ready: int = 0  # views computed so far
+
+    @classmethod
+    def empty(cls, extract: keras.Model, n: int, views: int, keep_bottoms: bool) -> BackboneFeatures:
+        below, pooled = (tuple(output.shape[1:]) for output in extract.outputs)
+        bottoms = np.empty((views, n, *below), np.float16) if keep_bottoms else None
+        return cls(np.empty((views, n, *pooled), np.float32), bottoms)
+
+    def compute(self, extract: keras.Model, pixels: np.ndarray, views: int, seed: int, stop, tick) -> bool:
+        """Compute views self.ready to `views` - 1 of pixels (n, size, size, 3) uint8, a batch at a time.
+
+        Returns False, at once, when `stop` is set; tick(photos) after each batch, for a progress bar.
+        """
+        n = len(pixels)
+        for view in range(self.ready, views):
+            for start in range(0, n, INFERENCE_BATCH):
+                if stop.is_set():
+                    return False
+                batch = pixels[start : start + INFERENCE_BATCH]
+                if view:  # seeds of its own for each view and batch, reproducible from the run's seed
+                    batch = augment_batch(tf.constant(batch), tf.constant([seed, view * n + start], tf.int64))
+                below, pooled = extract.predict_on_batch(batch)
+                self.pooled[view, start : start + len(batch)] = pooled
+                if self.bottoms is not None:
+                    self.bottoms[view, start : start + len(batch)] = below
+                tick(len(batch))
+            self.ready = view + 1
+        return True
+
+
+def cached_batches(
+    cache: np.ndarray, labels: np.ndarray, views: int, batch_size: int, seed: int
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """Endless shuffled batches from a cache (views, n, ...): each pass over the n photos shows each one once,
+    in one of its first `views` views, drawn at random."""
+    rng = np.random.default_rng(seed)
+    n = len(labels)
+    while True:
+        order, chosen = rng.permutation(n), rng.integers(0, views, n)
+        for start in range(0, n, batch_size):
+            photos = order[start : start + batch_size]
+            yield cache[chosen[photos], photos], labels[photos]
+
+
+def _ticker(listener: TrainingListener | None, total: int):
+    """tick(photos): counts photos through the backbone and tells the listener, for the 'features' progress bar."""
+    done = 0
+
+    def tick(photos: int) -> None:
         nonlocal done
-        chunks = []
-        for i in range(0, len(pixels), INFERENCE_BATCH):
-            chunks.append(np.asarray(features.predict_on_batch(pixels[i : i + INFERENCE_BATCH])))
-            done += len(chunks[-1])
-            if listener:
-                listener.on_prepare("features", done, total)
-        return np.concatenate(chunks)
+        done += photos
+        if listener:
+            listener.on_prepare("features", done, total)
 
-    train_features, val_features = compute(train_photos.pixels), compute(val_photos.pixels)
-    batches = (
-        tf.data.Dataset.from_tensor_slices((train_features, train_photos.labels))
-        .shuffle(len(train_features), seed=config.seed, reshuffle_each_iteration=True)
-        .repeat()
-        .batch(config.batch_size)
-    )
-    validation = tf.data.Dataset.from_tensor_slices((val_features, val_photos.labels)).batch(256)
-    return head, batches, validation
+    return tick
 
 
 def heatmap_photo(items: list[tuple[Path, int]], photos: DecodedPhotos) -> tuple[str, np.ndarray]:

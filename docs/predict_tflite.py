@@ -7,10 +7,13 @@ Prints each photo's dog probability. The photo is prepared step by step as the a
 (catdog/photos.py: load_photo, then model_input), so the numbers are the app's: upright by its
 EXIF orientation, RGB with transparency on white, shrunk to 1024 pixels a side, squashed to the
 model's square with the same filter, uint8. The model scales the pixels itself.
-Needs `pip install numpy pillow` and either `ai-edge-litert` (LiteRT) or `tensorflow`.
+Needs `pip install numpy pillow` and either `ai-edge-litert` (LiteRT) or `tensorflow`; prints nothing else.
 """
 
+import contextlib
+import os
 import sys
+import warnings
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -51,18 +54,41 @@ def model_input(photo: Image.Image, size: int) -> np.ndarray:
 
 
 def interpreter(model_path: str):
-    try:
-        from ai_edge_litert.interpreter import Interpreter  # LiteRT, TensorFlow Lite's new name
-    except ImportError:
-        import tensorflow as tf
+    """LiteRT's interpreter, or else the copy inside TensorFlow, ready to run; made without a word on stderr."""
+    with quiet_stderr():
+        try:
+            from ai_edge_litert.interpreter import Interpreter  # LiteRT, TensorFlow Lite's new name
+        except ImportError:
+            os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # TensorFlow's later log lines too
+            import tensorflow as tf
 
-        Interpreter = tf.lite.Interpreter  # noqa: N806 -- a class, named as one
-    return Interpreter(model_path=model_path)
+            Interpreter = tf.lite.Interpreter  # noqa: N806 -- a class, named as one
+        model = Interpreter(model_path=model_path)
+        model.allocate_tensors()
+    return model
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Nothing on stderr inside: TensorFlow's start-up lines, LiteRT's "Created TensorFlow Lite XNNPACK delegate"
+    (both from C++, straight to file descriptor 2) and tf.lite's "Interpreter is deprecated" (it points to LiteRT).
+    A failure still raises its exception, shown after this ends."""
+    sys.stderr.flush()
+    terminal = os.dup(2)
+    with open(os.devnull, "wb") as null:
+        os.dup2(null.fileno(), 2)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(terminal, 2)
+        os.close(terminal)
 
 
 def main(model_path: str, photos: list[str]) -> None:
     model = interpreter(model_path)
-    model.allocate_tensors()
     (pixels,), (probability,) = model.get_input_details(), model.get_output_details()
     size = int(pixels["shape"][1])  # 224 for the bundled MobileNetV2, 128 for the convnet from scratch
     for path in photos:

@@ -10,13 +10,15 @@ from PIL import Image
 
 from catdog.charts import probability_figure
 from catdog.config import CLASS_NAMES, DATA_DIR, KEPT_BYTES_MAX, KEPT_PHOTOS_MAX, PHOTO_SUFFIXES
-from catdog.data import find_dataset, list_datasets
+from catdog.data import find_dataset, folders_stamp, list_datasets
 from catdog.photos import KeptPhoto, PhotoError, enlarge, jpeg_bytes, load_photo, overlay
 from catdog.visitor_text import csv_cell, markdown_literal
 from catdog.wording import UnusableModel, is_unsure, percent, verdict
 from pages import route_through_app
+from pages.kept_photos import kept_photos, set_kept_photos
 from pages.language import language, t
 from pages.models import current_classifier, try_load_classifier, usable_models
+from pages.pictures import scroll_into_view
 from pages.sidebar import model_label, presenting
 
 route_through_app()  # first: a shared link to this page opens the whole app
@@ -26,21 +28,28 @@ log = logging.getLogger("catdog")
 # Session state, kept across pages until the visitor removes them: the photos (newest first),
 # each model's result for each photo (and its heatmap), and the files that could not be kept: (name, why in
 # the library's words, or None for a file over the visitor's limit).
-PHOTOS, RESULTS, HEATMAPS, UNREADABLE = "kept_photos", "results", "heatmaps", "unreadable_uploads"
+RESULTS, HEATMAPS, UNREADABLE = "results", "heatmaps", "unreadable_uploads"
 # The uploader's batch number, and the files of the batch just sent: each batch, once sent, is taken from
 # a fresh, empty uploader (a new key), so that its files are no longer listed as if the page still held them.
 UPLOAD_BATCH, SENT_UPLOADS = "upload_batch", "sent_uploads"
 CAMERA_PHOTO = "camera photo"  # a camera snapshot's name; shown as shown_name() says
 HEATMAP_SIDE = 512  # pixels on the long side of the photo shown with its heatmap
+SCROLL_TO = "scroll_to"  # session state: the key of the card the page brings into view after its next run
 SHOWN = "shown_photo"  # presentation mode shows one kept photo at a time: its index, newest first
 
 
-@st.cache_data(show_spinner=False)
-def test_photos() -> list[tuple[str, int]]:
-    """(path, label) of every test photo in the configured data folder: the demo's sample pool."""
-    return [
-        (str(p), label) for root in list_datasets(DATA_DIR) for p, label in find_dataset(root).splits.get("test", [])
-    ]
+@st.cache_data(show_spinner=False, max_entries=4)
+def test_photos(stamp: tuple) -> list[tuple[str, int]]:
+    """(path, label) of every photo no model trained on in the data folder: the demo's sample pool.
+
+    Each dataset's test split, else its validation split (the tutorial's download has no test split). Cached
+    under the folders' stamp (catdog.data.folders_stamp), so data downloaded while the server runs counts.
+    """
+    pool = []
+    for root in list_datasets(DATA_DIR):
+        splits = find_dataset(root).splits
+        pool += [(str(path), label) for path, label in splits.get("test") or splits.get("validation", [])]
+    return pool
 
 
 def photo_sources_ui():
@@ -64,7 +73,7 @@ def photo_sources_ui():
         snapshot = st.camera_input(t("classify.camera"), key=f"camera_{generation}")
         if snapshot is not None:
             sources.append((CAMERA_PHOTO, snapshot, None))
-    samples = test_photos()
+    samples = test_photos(folders_stamp(DATA_DIR))
     if samples and row.button(
         "🎲 " + t("classify.random_photo"), key="random_sample", help=t("classify.random_photo_help")
     ):
@@ -79,7 +88,7 @@ def keep_photos(sources, classifier) -> None:
     A visitor keeps at most KEPT_PHOTOS_MAX photos and KEPT_BYTES_MAX bytes of them: on a shared demo
     server, one playful visitor cannot fill its memory.
     """
-    kept, results = st.session_state.get(PHOTOS, []), st.session_state.setdefault(RESULTS, {})
+    kept, results = kept_photos(), st.session_state.setdefault(RESULTS, {})
     new, unreadable, refused = [], [], []
     for name, source, true_label in sources:
         if len(kept) + len(new) >= KEPT_PHOTOS_MAX or sum(len(p.jpeg) for p in kept + new) >= KEPT_BYTES_MAX:
@@ -92,7 +101,7 @@ def keep_photos(sources, classifier) -> None:
             continue
         new.append(KeptPhoto.keep(name, photo, true_label))
         results[(str(classifier.path), new[-1].id)] = classifier.classify_photo(photo)
-    st.session_state[PHOTOS] = new + kept  # the newest first, each upload in its own order
+    set_kept_photos(new + kept)  # the newest first, each upload in its own order
     st.session_state[SHOWN] = 0  # presentation mode shows the photo just sent
     st.session_state[UNREADABLE] = (
         st.session_state.get(UNREADABLE, [])[-KEPT_PHOTOS_MAX:] + unreadable + [(name, None) for name in refused]
@@ -105,6 +114,8 @@ def keep_photos(sources, classifier) -> None:
     _release_uploads([source for _, source, _ in sources if hasattr(source, "file_id")])
     if any(name == CAMERA_PHOTO for name, _, _ in sources):
         st.session_state["camera_generation"] = st.session_state.get("camera_generation", 0) + 1
+        if new:  # its verdict is drawn below the camera's view, out of sight on a desktop: the page goes to it
+            st.session_state[SCROLL_TO] = f"card_{new[0].id}"
         st.rerun()  # the camera, empty again, is ready for the next photo
 
 
@@ -135,7 +146,7 @@ def _release_uploads(files) -> None:
 
 def classify_kept(classifiers) -> dict[str, list]:
     """{model path: [Prediction per kept photo]}: each model classifies each photo once per visitor."""
-    kept, results = st.session_state.get(PHOTOS, []), st.session_state.setdefault(RESULTS, {})
+    kept, results = kept_photos(), st.session_state.setdefault(RESULTS, {})
     by_model = {}
     for classifier in classifiers:
         missing = [p for p in kept if (str(classifier.path), p.id) not in results]
@@ -160,9 +171,9 @@ def where_it_looked(classifier, photo: KeptPhoto, prediction) -> bytes:
 
 def remove_photo(photo_id: str | None) -> None:
     """Forget one kept photo and its results, or with None all of them and the list of files not kept."""
-    kept = st.session_state.get(PHOTOS, [])
-    st.session_state[PHOTOS] = [p for p in kept if photo_id is not None and p.id != photo_id]
-    ids = {p.id for p in st.session_state[PHOTOS]}
+    kept = kept_photos()
+    set_kept_photos([p for p in kept if photo_id is not None and p.id != photo_id])
+    ids = {p.id for p in kept_photos()}
     for kept_by_model in (RESULTS, HEATMAPS):
         st.session_state[kept_by_model] = {
             k: v for k, v in st.session_state.get(kept_by_model, {}).items() if k[1] in ids
@@ -354,7 +365,7 @@ for name, reason in st.session_state.get(UNREADABLE, []):  # drawn in the langua
     else:
         why = t("classify.refused", count=KEPT_PHOTOS_MAX)
     st.error(f"**{markdown_literal(name)}**: {why}", icon="⚠️")
-kept = st.session_state.get(PHOTOS, [])
+kept = kept_photos()
 if kept:
     buttons.button(t("classify.remove_all"), key="clear_photos", on_click=remove_photo, args=(None,))
 if not kept:
@@ -388,6 +399,8 @@ for index in shown:
     looked = where_it_looked(classifier, photo, prediction) if show_heatmaps else None
     others = {path: said[index] for path, said in results.items()}
     result_card_ui(classifier, photo, prediction, looked, others, (index, len(kept)) if presenting() else None)
+if scroll_to := st.session_state.pop(SCROLL_TO, None):
+    scroll_into_view(scroll_to)
 if not presenting():  # a table of every photo is for a screen at arm's length
     results_table_ui(kept, mine, classifier.path)
     how_it_works_ui(classifier.image_size)

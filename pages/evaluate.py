@@ -6,13 +6,16 @@ import pandas as pd
 import streamlit as st
 
 from catdog.charts import confusion_figure, probability_histogram_figure, roc_figure
-from catdog.config import CLASS_NAMES, DATA_DIR, DOG_THRESHOLD, SPLITS
-from catdog.data import find_dataset, list_datasets
+from catdog.config import CLASS_NAMES, DOG_THRESHOLD, EVALUATIONS_KEPT, SPLITS
+from catdog.data import find_dataset
 from catdog.evaluation import (
+    EvaluationFailed,
+    EvaluationStore,
     accuracy,
     cell_photos,
     confusion,
     evaluate_photos,
+    evaluation_key,
     least_certain,
     most_confident_mistakes,
     per_photo,
@@ -25,14 +28,14 @@ from catdog.photos import load_photo, model_input, overlay
 from catdog.visitor_text import csv_cell, markdown_literal
 from catdog.wording import UnusableModel, percent
 from pages import route_through_app
+from pages.datasets import pick_dataset
 from pages.language import language, t
 from pages.models import current_classifier, load_classifier, try_load_classifier, usable_models
 from pages.sidebar import model_label, presenting
 
 route_through_app()  # first: a shared link to this page opens the whole app
 
-EVALUATIONS_KEY = "evaluations"  # session state: {(model path, modified, dataset, split): Evaluation}
-EVALUATIONS_KEPT = 8  # per visitor; each is a few numbers per photo
+ASKED_KEY = "evaluations_asked"  # session state: the evaluation_key()s this visitor pressed Evaluate for
 GALLERY_SIZE = 6  # photos in the mistakes and least-certain galleries
 CELL_PHOTOS = 24  # photos shown from one cell of the confusion matrix
 THUMBNAIL_SIDE = 320  # pixels on a gallery photo's longer side
@@ -40,23 +43,9 @@ GALLERY_WIDTH = 150  # pixels a gallery photo is shown at: six in a row
 NO_MODEL = ""  # the "Compare with" choice of no second model
 
 
-def datasets_ui() -> list[Path]:
-    """The datasets in the data folder; without one, the page says how to get one and stops."""
-    datasets = list_datasets(DATA_DIR)
-    if not datasets:
-        st.info(t("evaluate.no_dataset"))
-        st.stop()
-    return datasets
-
-
-def folder_ui(datasets: list[Path], dataset_column, split_column) -> tuple[Path, str, list]:
+def folder_ui(dataset_column, split_column) -> tuple[Path, str, list]:
     """The dataset and split to score on, the test split by default; returns (dataset, split, its photos)."""
-    root = dataset_column.selectbox(
-        t("common.dataset"),
-        datasets,
-        key="evaluate_dataset",
-        format_func=lambda p: str(p.relative_to(DATA_DIR)) if p != DATA_DIR else p.name,
-    )
+    root = pick_dataset("evaluate_dataset", t("evaluate.no_dataset"), container=dataset_column)
     splits = {split: items for split, items in find_dataset(root).splits.items() if items}
     names = [split for split in SPLITS if split in splits]
     # Choices are labelled from dicts made in this run's language: a widget may call its format_func between runs.
@@ -97,30 +86,19 @@ def models_ui(compare_column) -> list:
     return [classifier, second]
 
 
-def evaluation_key(classifier, root: Path, split: str) -> tuple:
-    """What an evaluation is kept by: a model file replaced since (a new modification time) is scored afresh."""
-    return str(classifier.path), classifier.path.stat().st_mtime, str(root), split
+@st.cache_resource(show_spinner=False)
+def evaluation_store() -> EvaluationStore:
+    """The server's evaluations: each model, dataset and split is scored once, one at a time, for every visitor."""
+    return EvaluationStore()
 
 
 def evaluate_ui(classifiers, root: Path, split: str, items: list) -> list:
-    """The Evaluate button, with a progress bar per model; returns each model's Evaluation, or stops the page."""
-    kept = st.session_state.setdefault(EVALUATIONS_KEY, {})
-    keys = [evaluation_key(c, root, split) for c in classifiers]
+    """The Evaluate button; returns each model's Evaluation once this visitor has pressed it, or stops the page."""
+    asked = st.session_state.setdefault(ASKED_KEY, [])
+    keys = [evaluation_key(c.path, root, split, items) for c in classifiers]
     if st.button(t("evaluate.evaluate"), type="primary", key="evaluate"):
-        for classifier, key in zip(classifiers, keys):
-            if key in kept:
-                continue
-            name = classifier.path.stem
-            bar = st.progress(0.0, text=t("evaluate.classifying", count=len(items), name=name))
-
-            def show(done: int, total: int, bar=bar, name=name) -> None:
-                bar.progress(done / total, text=t("evaluate.classifying_progress", name=name, done=done, total=total))
-
-            kept[key] = evaluate_photos(classifier, items, progress=show)
-            bar.empty()
-            for old in list(kept)[:-EVALUATIONS_KEPT]:  # dicts keep their order: the oldest first
-                del kept[old]
-    if any(key not in kept for key in keys):
+        asked[:] = ([key for key in asked if key not in keys] + keys)[-EVALUATIONS_KEPT:]  # the oldest first
+    if any(key not in asked for key in keys):
         names = [markdown_literal(c.path.stem) for c in classifiers]
         split_name = t(f"split.{split}")
         if len(names) == 1:
@@ -128,7 +106,33 @@ def evaluate_ui(classifiers, root: Path, split: str, items: list) -> list:
         else:
             st.info(t("evaluate.press_evaluate_two", count=len(items), split=split_name, name=names[0], other=names[1]))
         st.stop()
-    return [kept[key] for key in keys]
+    return [shared_evaluation_ui(classifier, key, items) for classifier, key in zip(classifiers, keys)]
+
+
+def shared_evaluation_ui(classifier, key: tuple, items: list):
+    """The server's evaluation for key: kept, awaited from another visitor's computation, or computed here with
+    a progress bar; stops the page with a message if the computation awaited failed."""
+    store = evaluation_store()
+    kept = store.get(key)
+    if kept is not None:
+        return kept
+    name = classifier.path.stem
+    bar = st.progress(0.0, text=t("evaluate.classifying", count=len(items), name=name))
+
+    def show(done: int, total: int) -> None:
+        bar.progress(done / total, text=t("evaluate.classifying_progress", name=name, done=done, total=total))
+
+    def waiting() -> None:
+        bar.progress(0.0, text=t("evaluate.waiting", name=name))
+
+    try:
+        evaluation = store.evaluate(key, lambda: evaluate_photos(classifier, items, progress=show), waiting)
+    except EvaluationFailed:
+        bar.empty()
+        st.error(t("evaluate.awaited_failed", name=markdown_literal(name)))
+        st.stop()
+    bar.empty()
+    return evaluation
 
 
 def summary_ui(classifier, evaluation, threshold: float, picked: tuple[int, int] | None, key: str) -> None:
@@ -292,9 +296,8 @@ def download_ui(classifiers, evaluations, threshold: float, root: Path, split: s
 
 st.title("📊 " + t("evaluate.title"))
 st.write(t("evaluate.intro"))
-datasets = datasets_ui()
-dataset_column, split_column, compare_column = st.columns([2, 4, 3])
-root, split, items = folder_ui(datasets, dataset_column, split_column)
+dataset_column, split_column, compare_column = st.columns([3, 4, 3])  # wide enough for "cats_and_dogs_filtered"
+root, split, items = folder_ui(dataset_column, split_column)
 classifiers = models_ui(compare_column)
 evaluations = evaluate_ui(classifiers, root, split, items)
 

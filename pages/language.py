@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from catdog.config import PHOTO_FORMATS, UPLOADS_HELD_FILES_MAX
 from catdog.i18n import DEFAULT_LANGUAGE, LANGUAGES, pick_language, translate
 
 LANGUAGE_KEY = "language"  # session state: the visitor's language, kept across pages
@@ -29,7 +30,11 @@ def choose_language() -> str:
 
 
 def language_ui() -> None:
-    """The sidebar's language picker; a change also rewrites ?lang=, which choose_language() reads first."""
+    """The sidebar's language picker; a change also rewrites ?lang=, which choose_language() reads first.
+
+    Also the uploader's own words in this language: Streamlit has no setting for them.
+    """
+    st.html(f"<style>{uploader_css()}</style>")  # only a style: Streamlit puts it where it takes no room
     st.sidebar.selectbox(
         "🌐 " + t("common.language"),
         list(LANGUAGES),
@@ -37,3 +42,38 @@ def language_ui() -> None:
         key=LANGUAGE_KEY,
         on_change=lambda: st.query_params.update(lang=st.session_state[LANGUAGE_KEY]),
     )
+
+
+def uploader_css() -> str:
+    """CSS that draws our words over the file uploader's built-in English ("Upload", "50MB per file • JPG, …"),
+    says on a refused file's chip what is taken (Streamlit shows only a red icon, its reason for screen readers
+    only: over the size limit, or past the session's upload budget, catdog.uploads), and
+    shows every chip of a large batch rather than two rows and a cut third."""
+    megabytes = st.get_option("server.maxUploadSize")
+    button = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"] p'
+    limits = '[data-testid="stFileUploaderDropzoneInstructions"] span'
+    too_big = '[data-testid="stFileChip"][aria-invalid="true"] [data-testid="stFileChipName"] + div'
+    said = {
+        "button": _css_text(t("uploader.button")),
+        "limits": _css_text(t("uploader.limits", megabytes=megabytes, formats=", ".join(PHOTO_FORMATS))),
+        "too_big": _css_text(t("uploader.too_big", megabytes=megabytes, files=UPLOADS_HELD_FILES_MAX)),
+    }
+    return (
+        # every chip of a class's 30 photos, not two rows and a third cut off
+        '[data-testid="stFileUploader"] [data-testid="stFileChips"] { max-height: none; }'
+        f"{button}, {limits} {{ font-size: 0; }}"
+        f"{button}::after {{ content: {said['button']}; font-size: 1rem; }}"
+        f"{limits}::after {{ content: {said['limits']}; font-size: 0.875rem; }}"
+        f"{too_big}::after {{ content: {said['too_big']}; color: #c92a2a; }}"
+    )
+
+
+def _css_text(text: str) -> str:
+    """A CSS string: the catalogue's words, quoted, never able to end the rule."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3C ").replace("\n", " ") + '"'
+
+
+def curve_chart_config() -> dict:
+    """Plotly's options for the training curves: its toolbar (zoom, save…) speaks only English, so a visitor
+    reading another language gets the curves without it rather than English tooltips."""
+    return {} if language() == DEFAULT_LANGUAGE else {"displayModeBar": False}

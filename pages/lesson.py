@@ -1,39 +1,38 @@
 """Lesson page: the chapter's story as three real runs, each with the teacher's notes, then the runs compared."""
 
-import base64
-import html
 from pathlib import Path
 
 import streamlit as st
 
 from catdog.charts import RUN_COLOURS, training_figure
 from catdog.config import (
-    DATA_DIR,
     IDLE_PANEL_SECONDS,
+    LESSON_VALIDATION_PHOTOS,
     LIVE_PANEL_SECONDS,
     MODELS_DIR,
     PHOTO_SUFFIXES,
-    PUBLIC_RUNS_KEPT,
+    SMALL_DATA_PER_CLASS,
 )
-from catdog.data import list_datasets
-from catdog.jobs import JobBusy, current_job, start_job
+from catdog.jobs import current_job
 from catdog.lesson import LESSON_STEPS, LessonStep, lesson_histories, lesson_models, lesson_runs, lesson_step
 from catdog.photos import PhotoError, jpeg_bytes, load_photo, overlay
-from catdog.runs import RunRecord, prune_runs
+from catdog.runs import RunRecord
 from catdog.visitor_text import markdown_literal
 from catdog.wording import UnusableModel, is_unsure, label_of, verdict
 from pages import route_through_app
-from pages.access import training_setting_now, visitor
-from pages.language import language, t
+from pages.access import training_setting_now
+from pages.datasets import dataset_counts, pick_dataset, smallest_class
+from pages.kept_photos import kept_photos
+from pages.language import curve_chart_config, language, t
 from pages.models import load_classifier, try_load_classifier
-from pages.runs import progress_bar
+from pages.pictures import picture_html
+from pages.runs import note_whether_running, progress_bar, redraw_if_run_changed, start_training
 from pages.sidebar import presenting
 
 route_through_app()  # first: a shared link to this page opens the whole app
 
 COLOURS = {step.key: RUN_COLOURS[i] for i, step in enumerate(LESSON_STEPS)}  # a step's colour on every chart
 HEATMAP_SIDE = 384  # pixels on the long side of the class's photo under each model
-WATCHED = "lesson_watched_running"  # session state: whether a run was going at this page's last look
 
 
 def may_train_ui() -> bool:
@@ -51,18 +50,21 @@ def may_train_ui() -> bool:
 
 
 def dataset_ui() -> Path:
-    """The dataset the steps train on, found as the Train page finds them; with none, where to get one."""
-    datasets = list_datasets(DATA_DIR)
-    if not datasets:
-        st.info(t("lesson.no_dataset"))
+    """The dataset the steps train on, picked as on the Train page; with none, a link to get one."""
+
+    def link_to_download() -> None:
         st.page_link("pages/train.py", label=t("lesson.get_dataset"), icon="⬇")
-        st.stop()
-    return st.selectbox(
-        t("common.dataset"),
-        datasets,
-        key="lesson_dataset",
-        format_func=lambda p: str(p.relative_to(DATA_DIR)) if p != DATA_DIR else p.name,
-    )
+
+    return pick_dataset("lesson_dataset", t("lesson.no_dataset"), when_none=link_to_download)
+
+
+def dataset_size_ui(dataset: Path) -> None:
+    """On a smaller dataset than the notes speak of, what the steps will really train on and be judged on."""
+    per_class = smallest_class(dataset)
+    validation = sum(dataset_counts(dataset).get("validation", {}).values())
+    if per_class < SMALL_DATA_PER_CLASS or validation < LESSON_VALIDATION_PHOTOS:
+        used = min(per_class, SMALL_DATA_PER_CLASS)
+        st.warning(t("lesson.smaller_dataset", per_class=used, validation=validation))
 
 
 def job_step(job, dataset: Path) -> LessonStep | None:
@@ -74,13 +76,8 @@ def job_step(job, dataset: Path) -> LessonStep | None:
 
 def start_step(step: LessonStep, dataset: Path) -> None:
     """A step's button's callback: start its run as the Train page's Start would."""
-    try:
-        start_job(step.config, dataset, MODELS_DIR, step.run_name, owner=visitor(), title=t(step.title))
-    except JobBusy as busy:
-        st.session_state["lesson_refused"] = busy.message(language())
-        return
-    if training_setting_now()[0] == "password":  # a public server: visitors' runs would fill its disk
-        prune_runs(MODELS_DIR, PUBLIC_RUNS_KEPT)
+    refused = start_training(step.config, dataset, step.run_name, title_key=step.title)  # worded per reader
+    st.session_state["lesson_refused"] = refused
 
 
 def step_ui(number: int, step: LessonStep, run: RunRecord | None, dataset: Path, may_train: bool) -> None:
@@ -106,7 +103,7 @@ def step_ui(number: int, step: LessonStep, run: RunRecord | None, dataset: Path,
                 "▶ " + t("lesson.run_again" if run else "lesson.run", number=number),
                 key=f"run_{step.key}",
                 disabled=busy,
-                help=t("lesson.busy", title=markdown_literal(job.title)) if busy else None,
+                help=t("lesson.busy", title=markdown_literal(job.title(language()))) if busy else None,
                 on_click=start_step,
                 args=(step, dataset),
             )
@@ -126,25 +123,14 @@ def finished_ui(run: RunRecord) -> None:
 
 def live_run_ui(step: LessonStep) -> None:
     """The step's run as it trains, redrawn every LIVE_PANEL_SECONDS: its progress and its curves."""
+    redraw_if_run_changed()  # once it ends, the page shows its scores, and the buttons come back
     job = current_job()
-    if not (job and job.running):
-        st.rerun(scope="app")  # it ended: the page shows its scores, and the buttons come back
     st.progress(*progress_bar(job))
     history, points = {t(step.title): list(job.record.history)}, list(job.batch_points)
     accuracy_column, loss_column = st.columns(2)
     for column, metric in ((accuracy_column, "accuracy"), (loss_column, "loss")):
         figure = training_figure(history, metric, points, language(), presenting(), colours=[COLOURS[step.key]])
-        column.plotly_chart(figure, key=f"lesson_live_{metric}")
-
-
-def watch_for_runs_ui() -> None:
-    """Every few seconds, whether a run started or ended (the teacher's, on a class's screens): then the whole
-    page redraws, with the running step's live panel or the finished step's scores."""
-    job = current_job()
-    running = bool(job and job.running)
-    if running != st.session_state.get(WATCHED, False):
-        st.session_state[WATCHED] = running
-        st.rerun(scope="app")
+        column.plotly_chart(figure, key=f"lesson_live_{metric}", config=curve_chart_config())
 
 
 def comparison_ui(runs: dict[str, RunRecord | None]) -> None:
@@ -157,7 +143,7 @@ def comparison_ui(runs: dict[str, RunRecord | None]) -> None:
     colours = [COLOURS[step.key] for step in LESSON_STEPS if runs[step.key] is not None]
     for metric in ("accuracy", "loss"):  # each the page's width: room for the three runs' legend under the curves
         figure = training_figure(histories, metric, lang=language(), present=presenting(), colours=colours)
-        st.plotly_chart(figure, key=f"lesson_compare_{metric}")
+        st.plotly_chart(figure, key=f"lesson_compare_{metric}", config=curve_chart_config())
 
 
 def class_photo_ui() -> bytes | None:
@@ -169,7 +155,7 @@ def class_photo_ui() -> bytes | None:
             choices[upload.name] = jpeg_bytes(load_photo(upload))
         except PhotoError as error:
             st.error(t("classify.unreadable", reason=error.message(language())), icon="⚠️")
-    for kept in st.session_state.get("kept_photos", []):  # the Classify page's, newest first
+    for kept in kept_photos():  # the Classify page's, newest first
         choices.setdefault(kept.name, kept.jpeg)
     if not choices:
         st.caption(t("lesson.no_photo"))
@@ -187,17 +173,6 @@ def verdict_and_heatmap(model_path: str, modified: float, photo: bytes) -> tuple
     prediction = classifier.classify_photo(shown)
     shown.thumbnail((HEATMAP_SIDE, HEATMAP_SIDE))
     return prediction.dog_probability, jpeg_bytes(overlay(shown, classifier.heatmap(prediction.pixels)), 85)
-
-
-def picture_html(jpeg: bytes, caption: str) -> str:
-    """A JPEG inlined as a data URL, with its caption: it survives the live panels' reruns, which make Streamlit
-    drop the media files of st.image drawn outside them (as the Train page's samples do)."""
-    data = base64.b64encode(jpeg).decode()
-    return (
-        f'<figure style="margin:0"><img src="data:image/jpeg;base64,{data}" style="width:100%;border-radius:6px" '
-        f'alt="{html.escape(caption)}"><figcaption style="font-size:0.875rem;color:#666;text-align:center">'
-        f"{html.escape(caption)}</figcaption></figure>"
-    )
 
 
 def photo_under_models_ui(runs: dict[str, RunRecord | None]) -> None:
@@ -235,12 +210,12 @@ st.title("🎓 " + t("lesson.title"))
 st.write(t("lesson.intro"))
 may_train = may_train_ui()
 dataset = dataset_ui()
-job = current_job()
-st.session_state[WATCHED] = bool(job and job.running)
-if not (job and job.running and job_step(job, dataset)):  # else the running step's live panel watches
-    st.fragment(watch_for_runs_ui, run_every=IDLE_PANEL_SECONDS)()
+dataset_size_ui(dataset)
+running, job = note_whether_running(), current_job()
+if not (running and job_step(job, dataset)):  # else the running step's live panel watches
+    st.fragment(redraw_if_run_changed, run_every=IDLE_PANEL_SECONDS)()
 if job and job.running and may_train:
-    st.info(t("lesson.busy", title=markdown_literal(job.title)))  # maybe a run a visitor named
+    st.info(t("lesson.busy", title=markdown_literal(job.title(language()))))  # maybe a run a visitor named
 if refused := st.session_state.pop("lesson_refused", None):
     st.warning(t("train.one_run_at_a_time", reason=markdown_literal(refused)))
 runs = lesson_runs(MODELS_DIR, dataset)

@@ -1,7 +1,52 @@
-"""A training run as the Train and Lesson pages show it: how far it has got, and what it started from."""
+"""A training run as the Train and Lesson pages start and show it: how far it has got, what it started from."""
 
-from catdog.config import TrainConfig
-from pages.language import t
+from pathlib import Path
+
+import streamlit as st
+
+import catdog.config
+from catdog import jobs
+from catdog.config import PUBLIC_RUNS_KEPT, TrainConfig
+from catdog.jobs import JobBusy, current_job
+from catdog.runs import prune_runs
+from pages.access import training_setting_now, visitor
+from pages.language import language, t
+
+WATCHED_KEY = "watched_running"  # session state: whether a run was going at the page's last look
+
+
+def start_training(config: TrainConfig, dataset: Path, name: str, title: str = "", title_key: str = "") -> str | None:
+    """Start this visitor's run on the server, named `title` as typed or by `title_key` in each reader's language
+    (RunRecord.title_key); None, or why it could not start (another run is going).
+
+    On a password-protected (public) server the oldest visitors' runs go, so their models cannot fill its disk.
+    """
+    try:
+        jobs.start_job(
+            config, dataset, catdog.config.MODELS_DIR, name, owner=visitor(), title=title, title_key=title_key
+        )
+    except JobBusy as busy:
+        return busy.message(language())
+    if training_setting_now()[0] == "password":
+        prune_runs(catdog.config.MODELS_DIR, PUBLIC_RUNS_KEPT)
+    return None
+
+
+def note_whether_running() -> bool:
+    """Whether the server's run is going now, remembered for redraw_if_run_changed; at the top of the page."""
+    job = current_job()
+    st.session_state[WATCHED_KEY] = running = bool(job and job.running)
+    return running
+
+
+def redraw_if_run_changed() -> None:
+    """In a fragment that looks every few seconds: when a run started or ended since the page's last look (maybe
+    another visitor's: the teacher's, on a class's screens), redraw the whole page with it."""
+    job = current_job()
+    running = bool(job and job.running)
+    if running != st.session_state.get(WATCHED_KEY, False):
+        st.session_state[WATCHED_KEY] = running
+        st.rerun(scope="app")
 
 
 def progress_bar(job) -> tuple[float, str]:

@@ -6,7 +6,7 @@ import streamlit as st
 
 from catdog.runs import read_record
 from catdog.visitor_text import markdown_literal
-from pages.language import t
+from pages.language import language, t
 from pages.models import MODEL_KEY, usable_models
 from pages.runs import started_from
 
@@ -24,6 +24,10 @@ PHONE_CSS = """
   [data-testid="stLayoutWrapper"]:has(> [class*="st-key-verdict_"]) { order: -1; flex: 1 1 100%; }
   [data-testid="stLayoutWrapper"]:has(> [class*="st-key-sees_"]) { order: 1; flex: 1 1 100%; }
 }
+"""
+# A model's name with no space in it ("scratch-aug-allpc-1202-1405") breaks inside the sidebar, beside its radio dot.
+SIDEBAR_CSS = """
+[data-testid="stSidebar"] [data-testid="stRadio"] label p { overflow-wrap: anywhere; }
 """
 # Presentation mode, for the back of a room at 1280×720: Streamlit sizes type and spacing in rem, so a
 # larger root size scales the whole page; then less chrome, a large verdict, and a photo that fits the screen.
@@ -62,11 +66,11 @@ def _link_presentation() -> None:
 
 def presentation_ui() -> None:
     """The sidebar's presentation switch, then the page's style: for a projector in presentation mode, and
-    (always) for a phone, whose narrow screen gets each photo's verdict before the photo."""
+    (always) for a phone, whose narrow screen gets each photo's verdict before the photo, and the model picker."""
     st.sidebar.toggle(
         "📽️ " + t("common.present"), key=PRESENT_KEY, help=t("common.present_help"), on_change=_link_presentation
     )
-    st.html(f"<style>{PHONE_CSS}{PRESENT_CSS if presenting() else ''}</style>")
+    st.html(f"<style>{PHONE_CSS}{SIDEBAR_CSS}{PRESENT_CSS if presenting() else ''}</style>")
 
 
 def model_label(path: Path) -> str:
@@ -77,7 +81,8 @@ def model_label(path: Path) -> str:
     record = read_record(path)
     if record is None:
         return path.stem
-    parts = [record.title or path.stem, started_from(record.config)]
+    named = record.title or record.title_key  # else the file's name: a model copied to a new name keeps its old record
+    parts = [record.display_name(language()) if named else path.stem, started_from(record.config)]
     score = record.test_accuracy or record.validation_accuracy
     if record.guessing:
         parts.append(t("model.guessing"))

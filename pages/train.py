@@ -1,7 +1,5 @@
 """Train page: train a convnet in the background and watch its accuracy and loss curves grow."""
 
-import base64
-import html
 import io
 import math
 from dataclasses import replace
@@ -21,20 +19,21 @@ from catdog.config import (
     IDLE_PANEL_SECONDS,
     LIVE_PANEL_SECONDS,
     MODELS_DIR,
-    PUBLIC_RUNS_KEPT,
     SMALL_DATA_PER_CLASS,
     TrainConfig,
 )
-from catdog.data import find_dataset, limit_per_class, list_datasets
-from catdog.jobs import JobBusy, current_job, forget_job, start_job, starter
+from catdog.data import find_dataset, limit_per_class
+from catdog.jobs import current_job, forget_job, starter
 from catdog.photos import PhotoError, enlarge, jpeg_bytes, load_photo, model_input, overlay
-from catdog.runs import RUNNING, RunRecord, delete_run, list_runs, prune_runs, run_title
+from catdog.runs import AUTOMATIC_TITLE, RUNNING, RunRecord, delete_run, list_runs, phase_name, phase_times, run_title
 from catdog.visitor_text import markdown_literal
 from pages import route_through_app
 from pages.access import training_allowed_ui, visitor
-from pages.language import language, t
+from pages.datasets import dataset_counts, pick_dataset, smallest_class
+from pages.language import curve_chart_config, language, t
 from pages.models import MODEL_KEY, unusable_models_ui
-from pages.runs import progress_bar, started_from
+from pages.pictures import picture_html, scroll_into_view
+from pages.runs import note_whether_running, progress_bar, redraw_if_run_changed, start_training, started_from
 from pages.sidebar import presenting
 
 route_through_app()  # first: a shared link to this page opens the whole app
@@ -42,6 +41,7 @@ route_through_app()  # first: a shared link to this page opens the whole app
 HEATMAP_SIDE = 224  # pixels: the watched photo, as the model sees it, enlarged
 EARLIER_HEATMAPS = 8  # at most this many earlier epochs' heatmaps, small, beside the latest
 
+SHOW_NEW_RUN = "show_new_run"  # session state: Start just started a run, which the page scrolls to
 PHOTOS_PER_CLASS = {str(SMALL_DATA_PER_CLASS): SMALL_DATA_PER_CLASS, "250": 250, "500": 500, "all": None}
 
 
@@ -67,27 +67,15 @@ def may_delete(name: str) -> bool:
 
 
 def dataset_ui(may_train: bool) -> Path:
-    """The dataset picker (only folders found under the data folder), its counts and a few samples."""
-    datasets = list_datasets(DATA_DIR)
-    if not datasets:
-        st.info(t("train.no_dataset"))
-        if may_train:
-            download_ui()
-        st.stop()
-    root = st.selectbox(
-        t("common.dataset"),
-        datasets,
-        key="dataset",
-        format_func=lambda p: str(p.relative_to(DATA_DIR)) if p != DATA_DIR else p.name,
-    )
-    dataset = find_dataset(root)
-    counts = pd.DataFrame(dataset.counts()).T
+    """The dataset picker, its counts and a few samples; with no dataset, the download button where allowed."""
+    root = pick_dataset("dataset", t("train.no_dataset"), when_none=download_ui if may_train else None)
+    counts = pd.DataFrame(dataset_counts(root)).T
     counts.index = [t(f"split.{split}") for split in counts.index]
     counts.columns = [t(f"class.{name}") for name in counts.columns]
     counts[t("common.total")] = counts.sum(axis=1)
     count_column, sample_column = st.columns([1, 2])
     count_column.dataframe(counts, key="dataset_counts")
-    samples = limit_per_class(dataset.splits["train"], 4)
+    samples = limit_per_class(find_dataset(root).splits["train"], 4)
     sample_column.html(sample_grid_html(tuple(p for p, _ in samples)))
     return root
 
@@ -119,18 +107,12 @@ def download_ui() -> None:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def sample_grid_html(paths: tuple[Path, ...]) -> str:
-    """Square thumbnails inlined as data URLs: they survive the live panel's reruns every second,
-    which make Streamlit drop the media files of st.image drawn outside that fragment."""
+    """Square thumbnails inlined in the page (pages.pictures): the live panel reruns every second."""
     cells = []
     for path in paths:
         thumbnail = io.BytesIO()
         ImageOps.fit(load_photo(path, max_side=256), (110, 110)).save(thumbnail, "JPEG", quality=85)
-        data = base64.b64encode(thumbnail.getvalue()).decode()
-        cells.append(
-            f'<figure style="margin:0;text-align:center"><img src="data:image/jpeg;base64,{data}" width="110" '
-            f'height="110" style="border-radius:6px" alt="{html.escape(path.name)}">'
-            f'<figcaption style="font-size:0.8rem;color:#666">{html.escape(path.name)}</figcaption></figure>'
-        )
+        cells.append(picture_html(thumbnail.getvalue(), path.name, width="110px"))
     return f'<div style="display:flex;flex-wrap:wrap;gap:8px">{"".join(cells)}</div>'
 
 
@@ -162,6 +144,9 @@ def options_ui(root: Path) -> None:
         format_func=photos_per_class_labels().__getitem__,
         key="per_class",
     )
+    have = smallest_class(root)
+    if PHOTOS_PER_CLASS[per_class] and PHOTOS_PER_CLASS[per_class] > have:
+        middle.warning(t("train.fewer_photos", have=have, asked=PHOTOS_PER_CLASS[per_class]))
     defaults, preset = _defaults(start, PHOTOS_PER_CLASS[per_class])
     left.slider(t("train.epochs"), 1, 60, defaults.epochs, key=f"epochs_{preset}")
     right.toggle(
@@ -200,7 +185,9 @@ def chosen_config() -> TrainConfig:
     limit = PHOTOS_PER_CLASS[state["per_class"]]
     defaults, preset = _defaults(state["start_from"], limit)
     epochs = state[f"epochs_{preset}"]
-    changes = {"epochs": epochs, "augment": state[f"augment_{preset}"], "limit_per_class": limit}
+    # What the run can actually get: "100 per class" on a dataset of 40 a class trains, and is named, on 40.
+    got = limit and min(limit, smallest_class(state["dataset"]))
+    changes = {"epochs": epochs, "augment": state[f"augment_{preset}"], "limit_per_class": got or None}
     changes |= {"learning_rate": state[f"learning_rate_{state['start_from']}"], "batch_size": state["batch_size"]}
     if defaults.pretrained:
         changes["fine_tune_epochs"] = min(state["fine_tune"], epochs)
@@ -215,28 +202,22 @@ def start_run() -> None:
     when = datetime.now()
     augment = "aug" if config.augment else "noaug"
     file_name = f"{config.pretrained or 'scratch'}-{augment}-{config.limit_per_class or 'all'}pc-{when:%m%d-%H%M}"
-    title = typed_name or run_title(root, config, when, language())
-    try:
-        start_job(config, root, MODELS_DIR, typed_name or file_name, owner=visitor(), title=title)
-    except JobBusy as busy:
-        st.session_state["start_refused"] = busy.message(language())
-        return
-    if st.session_state["training_mode"] == "password":  # a public server: visitors' runs would fill its disk
-        prune_runs(MODELS_DIR, PUBLIC_RUNS_KEPT)
+    # Untyped, its name is worded for each reader from the record (RunRecord.title_key), in their language.
+    refused = start_training(config, root, typed_name or file_name, typed_name, "" if typed_name else AUTOMATIC_TITLE)
+    st.session_state["start_refused"], st.session_state[SHOW_NEW_RUN] = refused, refused is None
 
 
 def job_panel_ui() -> None:
     """Live view of the server's current (or last) run: every LIVE_PANEL_SECONDS while one trains, else it
     looks for a new run (started by another visitor: the teacher's, on a class's screens) every few seconds."""
+    redraw_if_run_changed()  # the panel's pace, the model picker and the past runs change with it
     job = current_job()
-    running = bool(job and job.running)
-    if running != st.session_state.get("watched_running", False):
-        st.session_state["watched_running"] = running
-        # A run started or ended: redraw the whole page (the panel's pace, the model picker, the past runs).
-        st.rerun(scope="app")
     if job is None:
         return
-    st.subheader(t("train.run", title=markdown_literal(job.title)))  # a visitor's words, never Markdown
+    if not job.running and not job.record.history:  # it failed, or was stopped, before learning anything
+        ended_early_ui(job)
+        return
+    st.subheader(t("train.run", title=markdown_literal(job.title(language()))))  # a visitor's words, never Markdown
     st.progress(*progress_bar(job))
     best = job.record.validation_accuracy
     a, b, c = st.columns(3)
@@ -244,21 +225,46 @@ def job_panel_ui() -> None:
     b.metric(t("train.best_validation_accuracy"), "–" if best is None else f"{best:.1%}")
     # The runs table's number, rounded alike, once the run has ended.
     c.metric(t("train.time"), t("train.seconds", seconds=round(job.seconds)))
+    phases_ui(job)
     why = job.record.error_message(language())
     if why:
         st.error(markdown_literal(why))  # it may name the run or the dataset
-    history = {job.title: list(job.record.history)}
+    history = {job.title(language()): list(job.record.history)}
     # In presentation mode one chart above the other, each as wide as the screen.
     accuracy_column, loss_column = (st.container(), st.container()) if presenting() else st.columns(2)
     points, present = list(job.batch_points), presenting()
-    accuracy_column.plotly_chart(training_figure(history, "accuracy", points, language(), present), key="live_accuracy")
-    loss_column.plotly_chart(training_figure(history, "loss", points, language(), present), key="live_loss")
+    for column, metric in ((accuracy_column, "accuracy"), (loss_column, "loss")):
+        figure = training_figure(history, metric, points, language(), present)
+        column.plotly_chart(figure, key=f"live_{metric}", config=curve_chart_config())
     where_it_looks_ui(job.record)
     if job.running and not job.stopping:
         allowed = may_stop(job)
         help_text = None if allowed else t("train.only_starter_stops")
         # A callback: the panel redraws right after it, saying "stopping…".
         st.button("⏹ " + t("train.stop"), key="stop", disabled=not allowed, help=help_text, on_click=job.stop)
+
+
+def phases_ui(job) -> None:
+    """Which phase runs now (the backbone's features with their count) and how long each phase has taken."""
+    lines = []
+    if job.running and job.phase == "features" and job.preparing and job.preparing.stage == "features":
+        lines.append(t("train.progress.features", done=job.preparing.done, total=job.preparing.total))
+    elif job.running and job.phase:
+        lines.append(t("train.phase_now", phase=phase_name(job.phase, language())))
+    if job.record.phase_seconds:
+        lines.append(t("train.phase_times", times=phase_times(job.record.phase_seconds, language())))
+    if lines:
+        st.caption(" ".join(lines))
+
+
+def ended_early_ui(job) -> None:
+    """A run that ended before its first epoch: one line saying why, not a headline with empty charts."""
+    title = markdown_literal(job.title(language()))  # a visitor's words, never Markdown
+    why = job.record.error_message(language())
+    if why:
+        st.error(t("train.run_failed", title=title, reason=markdown_literal(why)))  # it may name the dataset
+    else:
+        st.info(t("train.run_ended_early", title=title, status=t(f"status.{job.status}")))
 
 
 def where_it_looks_ui(record: RunRecord) -> None:
@@ -295,7 +301,7 @@ def finished_job_ui() -> None:
     # The picker's state can only change before the sidebar is drawn: in the click's callback.
     use = {MODEL_KEY: str(job.out_path)}
     if st.button(
-        t("train.use_model", title=markdown_literal(job.title)),
+        t("train.use_model", title=markdown_literal(job.title(language()))),
         key="use_model",
         type="primary",
         on_click=st.session_state.update,
@@ -311,50 +317,58 @@ def past_runs_ui() -> None:
     st.subheader(t("train.past_runs"))
     # One type per column: Arrow, which draws the table, refuses a column mixing numbers and words.
     rows = [
-        {
-            t("train.runs.name"): r.display_name,
-            t("train.runs.date"): r.created[:16].replace("T", " "),
-            t("train.runs.started_from"): started_from(r.config),
-            t("train.runs.augmentation"): t("train.on") if r.config.augment else t("train.off_short"),
-            t("train.runs.precision"): r.precision,  # as trained; empty for an older record, not "None"
-            t("train.runs.photos_per_class"): str(r.config.limit_per_class or t("train.all_photos")),
-            t("train.runs.epochs"): r.epochs_run,
-            t("train.runs.best_accuracy"): r.validation_accuracy,
-            # s, written when the run ends; rounded as the panel
-            t("train.runs.time"): round(r.seconds) if r.seconds else None,
+        {  # what a class compares first (name, score, state) on the left, where a narrow screen shows it
+            t("train.runs.name"): r.display_name(language()),
+            # in percent to one decimal, as the live panel says it: 81.0%, never 81% beside 80.55%
+            t("train.runs.best_accuracy"): None if r.validation_accuracy is None else 100 * r.validation_accuracy,
             t("train.runs.status"): t("train.guessing", state=t(f"status.{r.state}"))
             if r.guessing
             else t(f"status.{r.state}"),
+            # s, written when the run ends; rounded as the panel
+            t("train.runs.time"): round(r.seconds) if r.seconds else None,
+            t("train.runs.started_from"): started_from(r.config),
+            t("train.runs.augmentation"): t("train.on") if r.config.augment else t("train.off_short"),
+            t("train.runs.photos_per_class"): str(r.config.limit_per_class or t("train.all_photos")),
+            t("train.runs.epochs"): r.epochs_run,
+            t("train.runs.precision"): r.precision,  # as trained; empty for an older record, not "None"
+            t("train.runs.date"): r.created[:16].replace("T", " "),
+            t("train.runs.why"): r.error_message(language()) or "",  # a failed run's reason, in this language
         }
         for r in runs
     ]
+    table, why = pd.DataFrame(rows), t("train.runs.why")
+    if not table[why].any():
+        table = table.drop(columns=why)  # no run failed: no empty column
     st.dataframe(
-        pd.DataFrame(rows),
+        table,
         hide_index=True,
         key="runs_table",
         column_config={
-            t("train.runs.best_accuracy"): st.column_config.NumberColumn(format="percent"),
+            t("train.runs.name"): st.column_config.TextColumn(width="large"),  # automatic names differ at the end
+            t("train.runs.best_accuracy"): st.column_config.NumberColumn(format="%.1f%%"),
             t("train.runs.time"): st.column_config.NumberColumn(format=t("train.runs.seconds_format")),
+            t("train.runs.status"): st.column_config.TextColumn(width="medium"),
         },
     )
     delete_run_ui(runs)
-    titles = {r.name: r.display_name for r in runs}
+    # A run that learned nothing draws nothing: it is not offered.
+    titles = {r.name: r.display_name(language()) for r in runs if r.history}
     chosen = st.multiselect(
         t("train.compare_runs"), list(titles), default=list(titles)[:2], format_func=titles.get, key="compare"
     )
     if chosen:
-        histories = {r.display_name: r.history for r in runs if r.name in chosen}
+        histories = {r.display_name(language()): r.history for r in runs if r.name in chosen}
         accuracy_column, loss_column = st.columns(2)
         for column, metric in ((accuracy_column, "accuracy"), (loss_column, "loss")):
             figure = training_figure(histories, metric, lang=language(), present=presenting())
-            column.plotly_chart(figure, key=f"compare_{metric}")
+            column.plotly_chart(figure, key=f"compare_{metric}", config=curve_chart_config())
 
 
 def delete_run_ui(runs: list[RunRecord]) -> None:
     """Delete a run with its model, once confirmed; only who may delete it, never a bundled model or a run going."""
     bundled = {path.resolve() for path in BUNDLED_MODELS}
     titles = {
-        r.name: r.display_name
+        r.name: r.display_name(language())
         for r in runs
         if may_delete(r.name)
         and r.state not in RUNNING
@@ -389,10 +403,11 @@ def _delete(name: str) -> None:
 
 st.title("📈 " + t("train.title"))
 st.write(t("train.intro"))
-job = current_job()
-st.session_state["watched_running"] = bool(job and job.running)
 # The run trains in its own process, which these reruns do not slow down.
-st.fragment(job_panel_ui, run_every=LIVE_PANEL_SECONDS if job and job.running else IDLE_PANEL_SECONDS)()
+with st.container(key="run_panel"):
+    st.fragment(job_panel_ui, run_every=LIVE_PANEL_SECONDS if note_whether_running() else IDLE_PANEL_SECONDS)()
+if st.session_state.pop(SHOW_NEW_RUN, False):
+    scroll_into_view("run_panel")  # Start sits below the fold, the new run's panel at the top
 finished_job_ui()
 unusable_models_ui()  # here: with no dataset, the page stops further down
 

@@ -283,6 +283,14 @@ def test_picking_another_model_classifies_with_it_and_the_choice_survives_a_trip
 # --- a random photo from the test set --------------------------------------------------------------
 
 
+def test_the_random_photo_button_appears_once_data_arrives_while_the_server_runs(open_app, app_dirs, tiny_dataset):
+    at = open_app()
+    assert not has_button(at, "random_sample")  # no test photos yet: a fresh clone
+    (app_dirs.data / "tiny").symlink_to(tiny_dataset, target_is_directory=True)  # as `python -m catdog download` would
+    at.run()
+    assert has_button(at, "random_sample")
+
+
 def test_a_random_test_photo_shows_its_verdict_and_its_true_label(open_app, app_dirs, tiny_dataset):
     (app_dirs.data / "tiny").symlink_to(tiny_dataset, target_is_directory=True)
     at = open_app()

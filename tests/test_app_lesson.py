@@ -16,6 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from catdog import jobs
 from catdog.charts import RUN_COLOURS
+from catdog.i18n import translate
 from catdog.lesson import LESSON_STEPS
 from catdog.photos import KeptPhoto, load_photo
 from catdog.runs import Epoch, RunRecord, metadata_path
@@ -123,6 +124,13 @@ def test_the_page_tells_the_three_steps_in_order_with_the_teachers_notes(open_le
     assert jobs.current_job() is None  # showing the page starts nothing
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_smaller_dataset_than_the_notes_assume_is_said_with_what_the_steps_really_get(open_lesson, dataset, lang):
+    at = open_lesson(lang)  # the tiny dataset: 12 training photos a class, 6 validation photos a class
+    assert [w.value for w in at.warning] == [translate("lesson.smaller_dataset", lang, per_class=12, validation=12)]
+    assert "12" in at.warning[0].value and ("100" in at.warning[0].value)
+
+
 def test_step_1s_button_starts_a_run_of_exactly_step_1_as_the_train_page_would(open_lesson, dataset, monkeypatch):
     started = []
     monkeypatch.setattr(jobs, "start_job", lambda *args, **kwargs: started.append((*args, kwargs)))  # no training
@@ -131,7 +139,8 @@ def test_step_1s_button_starts_a_run_of_exactly_step_1_as_the_train_page_would(o
     assert not at.exception
     ((config, root, models_dir, name, named),) = started
     assert config == OVERFIT.config and root == dataset and name == "lesson-1-small-data"
-    assert named == {"owner": at.session_state["visitor"], "title": "1 · 100 photos per class"}
+    # Named by its step's title, worded for each reader: never stored in the starter's language
+    assert named == {"owner": at.session_state["visitor"], "title": "", "title_key": "lesson.overfit.title"}
 
 
 def test_with_no_dataset_the_page_says_so_and_links_to_the_train_pages_download(open_lesson):

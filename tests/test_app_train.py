@@ -12,6 +12,7 @@ import json
 import logging
 import re
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,8 @@ from PIL import Image
 from catdog import jobs
 from catdog.charts import training_figure
 from catdog.config import TrainConfig, training_setting
-from catdog.runs import Epoch, RunRecord, delete_run, metadata_path, read_record
+from catdog.i18n import Message, translate
+from catdog.runs import AUTOMATIC_TITLE, Epoch, RunRecord, delete_run, metadata_path, read_record
 from catdog.tensorflow_logs import ABSL_LINE, ABSL_NOT_INITIALISED
 
 TRAIN_PAGE = "pages/train.py"
@@ -206,7 +208,8 @@ def test_start_from_mobilenet_starts_a_pretrained_run_with_the_chosen_settings(o
     assert not at.exception
     ((config, root, models_dir, name, named),) = started
     assert named["owner"] == at.session_state["visitor"]  # who may stop it
-    assert config == TrainConfig.transfer("mobilenet", epochs=5, fine_tune_epochs=2, augment=False, limit_per_class=250)
+    # 250 asked of a dataset with 12 training photos a class: the run gets, and records, 12
+    assert config == TrainConfig.transfer("mobilenet", epochs=5, fine_tune_epochs=2, augment=False, limit_per_class=12)
     assert (root, name, named["title"]) == (dataset, "transfer run", "transfer run")  # made safe by start_job
 
 
@@ -228,14 +231,24 @@ def test_a_run_without_a_typed_name_gets_a_readable_title_and_a_safe_file_name(o
     monkeypatch.setattr(jobs, "start_job", lambda *args, **kwargs: started.append((*args, kwargs)))
     at = open_app(TRAIN_PAGE)
     at.selectbox(key="per_class").set_value("100").run()
+    # The tiny dataset has 12 training photos a class: the page says so, and the run is named for what it gets.
+    assert [w.value for w in at.warning] == [
+        "This dataset has only 12 training photos of one class: the run trains on 12 per class, not 100."
+    ]
     (name_box,) = [box for box in at.text_input if box.key == "run_name"]
-    assert re.fullmatch(r"tiny · 100 per class · no augmentation · \d\d:\d\d", name_box.placeholder)
+    assert re.fullmatch(r"tiny · 12 per class · no augmentation · \d\d:\d\d", name_box.placeholder)
     button(at, "start").click()
     at.run()
     assert not at.exception
     ((config, root, models_dir, name, named),) = started
-    assert re.fullmatch(r"tiny · 100 per class · no augmentation · \d\d:\d\d", named["title"])
-    assert re.fullmatch(r"scratch-noaug-100pc-\d{4}-\d{4}", name)  # the file's name: letters, digits and '-'
+    assert config.limit_per_class == 12
+    # No typed name: the record names the run from its own fields, in each reader's language.
+    assert (named["title"], named["title_key"]) == ("", AUTOMATIC_TITLE)
+    record = RunRecord(name, config, title_key=AUTOMATIC_TITLE, data="tiny", created="2026-01-02T10:05:00+00:00")
+    local = datetime.fromisoformat(record.created).astimezone()
+    assert record.display_name("en") == f"tiny · 12 per class · no augmentation · {local:%H:%M}"
+    assert record.display_name("zh") == f"tiny · 每类 12 张 · 无数据增强 · {local:%H:%M}"
+    assert re.fullmatch(r"scratch-noaug-12pc-\d{4}-\d{4}", name)  # the file's name: letters, digits and '-'
 
 
 # --- a run started from the page -------------------------------------------------------------------
@@ -261,14 +274,14 @@ def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(
     assert not at.exception
 
     job = jobs.current_job()
-    assert job is not None and job.name == "page-run" and job.title == "page run"
+    assert job is not None and job.name == "page-run" and job.title() == "page run"
     # The click's own rerun already draws the new run's panel: no second run of the page first.
     assert any(subheader.value == "Run “page run”" for subheader in at.subheader)
     assert progress_texts(at) == ["Starting the training process…"]
     assert job.out_path == app_dirs.models / "page-run.keras"
     assert job.data_dir == dataset
-    assert job.config == TrainConfig(
-        epochs=2, limit_per_class=100, augment=False, image_size=64, width=8, batch_size=16, learning_rate=3e-3
+    assert job.config == TrainConfig(  # 100 per class asked of a dataset of 12 training photos a class: 12
+        epochs=2, limit_per_class=12, augment=False, image_size=64, width=8, batch_size=16, learning_rate=3e-3
     )
     job.wait(120)
     assert job.status == "finished", job.error
@@ -279,7 +292,7 @@ def test_start_trains_a_model_that_is_then_listed_and_can_be_used_to_classify(
     runs = runs_table(at)
     assert list(runs["name"]) == ["page run"]
     assert runs.loc[0, "status"].startswith("finished") and runs.loc[0, "epochs"] == 2  # tiny: it may be guessing
-    assert runs.loc[0, "photos/class"] == "100" and runs.loc[0, "augmentation"] == "off"
+    assert runs.loc[0, "photos/class"] == "12" and runs.loc[0, "augmentation"] == "off"  # what it got
     assert runs.loc[0, "started from"] == "scratch"
     assert runs.loc[0, "precision"] == read_record(job.out_path).precision in ("float32", "bfloat16")  # as trained
     # One number for the run's time: the live panel's and the runs table's.
@@ -446,6 +459,25 @@ def test_the_live_panel_follows_a_pretrained_run_from_preparing_to_fine_tuning(o
         assert [a["text"] for a in annotations] == ["fine-tuning starts"]
 
 
+def test_the_live_panel_says_which_phase_runs_and_how_long_each_took(open_app, current_run):
+    job = current_run(TrainConfig.transfer("mobilenet", epochs=2, fine_tune_epochs=1), "phases")
+    job.apply(jobs.PhaseBegan("decoding", {}))
+    at = open_app(TRAIN_PAGE)
+    assert [caption.value for caption in at.caption if "Now:" in caption.value] == ["Now: decoding the photos."]
+
+    # The augmented views' features, computed after the head's epochs: their count, and the phases done.
+    job.apply(jobs.TrainBegan(batches_per_epoch=3))
+    job.apply(jobs.PhaseBegan("features", {"decoding": 4.2, "features": 40.0, "head": 2.6}))
+    job.apply(jobs.Preparing("features", 1200, 4000))
+    at.run()
+    assert not at.exception
+    texts = [caption.value for caption in at.caption if "Time per phase" in caption.value]
+    assert texts == [
+        "Computing the backbone's features of each photo, once: 1200 of 4000… Time per phase: decoding the photos "
+        "4 s · the backbone's features 40 s · training the head 3 s."
+    ]
+
+
 # --- where the model looks, epoch by epoch ----------------------------------------------------------
 
 
@@ -550,7 +582,7 @@ def test_two_past_runs_are_listed_and_compared_on_two_charts(open_app, app_dirs,
     runs = runs_table(at)
     assert list(runs["name"]) == ["beta", "alpha"]  # newest first
     assert list(runs["epochs"]) == [2, 3]
-    assert list(runs["best val. accuracy"]) == [0.70, 0.64]
+    assert list(runs["best val. accuracy"]) == pytest.approx([70.0, 64.0])  # percent, drawn to one decimal
     assert at.multiselect(key="compare").value == ["beta", "alpha"]
 
     charts = {chart.proto.id: chart for chart in at.get("plotly_chart")}
@@ -564,6 +596,34 @@ def test_two_past_runs_are_listed_and_compared_on_two_charts(open_app, app_dirs,
         assert not any(name.startswith("alpha") for name in chart_trace_names(chart))
 
 
+def test_a_failed_run_is_listed_with_its_reason_but_neither_headlines_nor_is_offered_for_comparison(
+    open_app, app_dirs, dataset, monkeypatch
+):
+    write_run(app_dirs.models, "good", "2026-01-01T10:00:00+00:00", [0.61, 0.72])
+    write_run(app_dirs.models, "bad", "2026-01-02T10:00:00+00:00", [], status="failed")
+    failed = read_record(app_dirs.models / "bad.keras")
+    failed.fail(Message("run_failed.tensorflow"))
+    failed.save(metadata_path(app_dirs.models / "bad.keras"))
+    job = jobs.TrainingJob(failed.config, dataset, app_dirs.models / "bad.keras", title="bad")
+    job.apply(jobs.Failed(Message("run_failed.tensorflow")))
+    monkeypatch.setattr(jobs, "_current", job)  # the server's last run: it failed before its first epoch
+    for lang in ("en", "zh"):
+        at = open_app(TRAIN_PAGE)
+        if lang == "zh":
+            at.sidebar.selectbox(key="language").set_value("zh").run()
+        assert not at.exception
+        why = translate("run_failed.tensorflow", lang)
+        assert [e.value for e in at.error] == [translate("train.run_failed", lang, title="bad", reason=why)]
+        assert not at.get("plotly_chart") or all("live" not in (c.proto.id or "") for c in at.get("plotly_chart"))
+        assert not at.metric  # no headline panel: no status, accuracy or time of a run that learned nothing
+        (runs,) = [f.value for f in at.dataframe if translate("train.runs.name", lang) in f.value.columns]
+        runs = runs.set_index(translate("train.runs.name", lang))
+        assert runs.loc["bad", translate("train.runs.why", lang)] == why
+        assert runs.loc["good", translate("train.runs.why", lang)] == ""
+        assert at.multiselect(key="compare").options == ["good"]
+        assert at.multiselect(key="compare").value == ["good"]
+
+
 def test_a_run_that_never_finished_is_listed_as_interrupted(open_app, app_dirs, dataset):
     write_run(app_dirs.models, "crashed", "2026-01-01T10:00:00+00:00", [0.6], status="training")
     at = open_app(TRAIN_PAGE)
@@ -572,7 +632,7 @@ def test_a_run_that_never_finished_is_listed_as_interrupted(open_app, app_dirs, 
 
 
 def test_a_pretrained_past_run_shows_what_it_started_from_and_where_fine_tuning_began(open_app, app_dirs, dataset):
-    transfer = TrainConfig.transfer("mobilenet", epochs=3, fine_tune_epochs=1)
+    transfer = TrainConfig.transfer("mobilenet", epochs=3, fine_tune_epochs=1, augment=True)
     phases = ["head", "head", "fine-tune"]
     write_run(app_dirs.models, "mobile", "2026-01-02T10:00:00+00:00", [0.8, 0.9, 0.93], config=transfer, phases=phases)
     write_run(app_dirs.models, "scratch", "2026-01-01T10:00:00+00:00", [0.55, 0.61])

@@ -27,6 +27,7 @@ from conftest import PAGE_TIMEOUT_MS
 from PIL import Image, ImageOps
 
 from bench.common import free_port, healthy, stop_server
+from catdog.config import UPLOADS_HELD_BYTES_MAX
 
 REPO = Path(__file__).resolve().parents[1]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -53,8 +54,11 @@ SERVERS: dict[str, subprocess.Popen] = {}  # base URL: its server process, for t
 
 
 @contextmanager
-def running_app(data_dir: Path, models_dir: Path, log_path: Path) -> Iterator[str]:
-    """The base URL of `streamlit run app.py` on a free port, answering its health check; stopped on exit."""
+def running_app(data_dir: Path, models_dir: Path, log_path: Path, options: tuple[str, ...] = ()) -> Iterator[str]:
+    """The base URL of `streamlit run app.py` on a free port, answering its health check; stopped on exit.
+
+    options: more of the server's command-line options ("--server.disconnectedSessionTTL", "2").
+    """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {
@@ -65,6 +69,7 @@ def running_app(data_dir: Path, models_dir: Path, log_path: Path) -> Iterator[st
     }
     command = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
     command += ["--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
+    command += options
     with open(log_path, "wb") as log:
         server = subprocess.Popen(  # its own process group, with any training run it starts
             command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -399,8 +404,11 @@ def uploads_held_bytes(url: str) -> int:
     return int(found.group(1)) if found else 0
 
 
-def test_one_visitor_flooding_the_uploader_does_not_keep_the_servers_memory(visitor, fresh_app_url, tmp_path):
-    """Ten 48 MB files (each under the 50 MB limit) in one go: the server lets go of them once read."""
+def test_one_visitor_flooding_the_uploader_is_refused_past_the_budget_and_the_server_keeps_nothing(
+    visitor, fresh_app_url, tmp_path
+):
+    """Ten 48 MB files (each under the 50 MB limit) in one go: what fits the session's upload budget is read (and
+    is no photo), the rest is refused at the upload URL; the server lets go of all of it."""
     flood = []
     for i in range(10):
         flood.append(tmp_path / f"huge-{i}.jpg")
@@ -409,11 +417,14 @@ def test_one_visitor_flooding_the_uploader_does_not_keep_the_servers_memory(visi
     before = resident_mb(SERVERS[fresh_app_url].pid)  # the page drawn and the model loaded
 
     upload(visitor, flood)
-    alerts = visitor.locator('[data-testid="stAlert"]')
-    for path in flood:
-        alerts.filter(has_text=path.name).wait_for(timeout=VERDICT_TIMEOUT_MS)
+    fitting = UPLOADS_HELD_BYTES_MAX // 48_000_000
+    alerts = visitor.locator('[data-testid="stAlert"]').filter(has_text=re.compile(r"huge-\d\.jpg"))
+    alerts.first.wait_for(timeout=VERDICT_TIMEOUT_MS)
     assert "not an image we can read" in alerts.first.inner_text()
     wait_until_idle(visitor)  # the run after the last file is over
+    shown = " ".join(alerts.all_inner_texts())
+    read = [path.name for path in flood if path.name in shown]
+    assert len(read) == fitting, f"only what fits the budget reaches the page: {read}"
     deadline = time.monotonic() + 30
     while uploads_held_bytes(fresh_app_url) and time.monotonic() < deadline:  # let go of once that run ends
         time.sleep(0.2)
@@ -479,8 +490,15 @@ def test_a_small_training_run_grows_its_curves_and_its_model_then_classifies(pag
     run_name.fill(name)
     run_name.press("Enter")
     wait_until_idle(page)
-    page.get_by_role("button", name="▶ Start training").click()
+    window = page.viewport_size
+    page.set_viewport_size({"width": window["width"], "height": 600})  # a laptop's: Start sits below the fold
+    start = page.get_by_role("button", name="▶ Start training")
+    start.scroll_into_view_if_needed()
+    expect(page.get_by_role("heading", name="Train a convnet")).not_to_be_in_viewport()  # the panel's place: above
+    start.click()
     page.get_by_role("heading", name=f"Run “{name}”").wait_for()
+    expect(page.get_by_role("heading", name=f"Run “{name}”")).to_be_in_viewport()  # the page brought it into view
+    page.set_viewport_size(window)
 
     status = page.locator('[data-testid="stMetric"]').filter(has_text="Status").get_by_test_id("stMetricValue")
     accuracy_chart = page.locator(".st-key-live_accuracy .js-plotly-plot")
@@ -529,6 +547,8 @@ def test_a_small_training_run_grows_its_curves_and_its_model_then_classifies(pag
         re.compile(rf"^{name} · scratch · (\d+% accuracy|guessing: train longer)$"), timeout=PAGE_TIMEOUT_MS
     )
 
+    label = page.get_by_test_id("stSidebar").locator('[data-testid="stRadio"] label p').first
+    assert label.evaluate("el => getComputedStyle(el).overflowWrap") == "anywhere"  # a long name breaks beside its dot
     dog = photos_of("test", "dogs")[1]
     upload(page, dog)
     result = check_result_card(result_card(page, dog.name))

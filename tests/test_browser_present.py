@@ -16,6 +16,7 @@ from test_browser import ARTIFACTS, VERDICT_TIMEOUT_MS, expect, running_app, upl
 
 PROJECTOR = {"width": 1280, "height": 720}
 PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1400, "height": 1000}
 # Each language's words the tests look for: the page's title, the switch, "Photo 1 of 2", a verdict.
 WORDS = {
     "en": {
@@ -213,20 +214,24 @@ def test_on_a_phone_the_verdict_comes_before_the_photo_and_nothing_scrolls_sidew
         expect(page.locator(CARD)).to_have_count(0)
 
 
-def test_on_a_phone_the_camera_takes_a_photo_that_gets_a_verdict(browser, app_url):
-    """Chromium's fake camera (a moving test pattern) stands in for the phone's."""
+@pytest.mark.parametrize("device", ["phone", "desktop"])
+def test_the_camera_takes_a_photo_whose_verdict_is_brought_into_view(browser, app_url, device):
+    """Chromium's fake camera (a moving test pattern) stands in for the phone's or the laptop's. On a desktop the
+    camera's view fills the screen: the verdict, drawn below it, is scrolled to."""
     from bench.common import CHROMIUM, CHROMIUM_ARGS
 
     fake_camera = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
     with_camera = browser.browser_type.launch(
         executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS + fake_camera
     )
+    visitor = phone_visitor(with_camera, "en") if device == "phone" else new_visitor(with_camera, viewport=DESKTOP)
     try:
-        with phone_visitor(with_camera, "en") as page:
+        with visitor as page:
             page.context.grant_permissions(["camera"])
             page.goto(app_url)
             page.get_by_role("heading", name=WORDS["en"]["title"]).wait_for()
-            page.locator(".st-key-use_camera label").tap()
+            press = "tap" if device == "phone" else "click"
+            getattr(page.locator(".st-key-use_camera label"), press)()
             wait_until_idle(page, VERDICT_TIMEOUT_MS)  # the camera drawn by the toggle's rerun is the one to use
             take = page.get_by_role("button", name="Take Photo")
             expect(take).to_be_enabled(timeout=VERDICT_TIMEOUT_MS)
@@ -235,12 +240,13 @@ def test_on_a_phone_the_camera_takes_a_photo_that_gets_a_verdict(browser, app_ur
                 "() => [...document.querySelectorAll('video')].some(v => v.readyState >= 2 && v.videoWidth > 0)",
                 timeout=VERDICT_TIMEOUT_MS,
             )
-            take.tap()
+            getattr(take, press)()
             page.get_by_role("heading", name="camera photo").wait_for(timeout=VERDICT_TIMEOUT_MS)
+            expect(page.get_by_role("heading", name="camera photo")).to_be_in_viewport()
             # Chromium's test pattern is no pet: the card says so, with the two-class verdict beneath.
             neither = page.locator(VERDICT_TEXT).filter(has_text="This doesn't look like a cat or a dog")
             expect(neither).to_have_count(1, timeout=VERDICT_TIMEOUT_MS)
             expect(page.get_by_text(re.compile(r"would still say: (Dog|Cat) — (over )?\d+% sure"))).to_be_visible()
-            view(page, "phone-camera-en")
+            view(page, f"{device}-camera-en")
     finally:
         with_camera.close()

@@ -359,6 +359,18 @@ def test_an_existing_dataset_is_never_overwritten_and_nothing_is_downloaded(serv
     assert server.requests == []
 
 
+def test_the_download_command_says_an_existing_folder_before_downloading_anything(server, tutorial_zip, data, capsys):
+    (data / TOP).mkdir(parents=True)
+    url = server.serve(f"/{TOP}.zip", tutorial_zip)
+
+    assert main(["download", "--url", url, "--data", str(data)]) == 1
+
+    captured = capsys.readouterr()
+    assert captured.out == ""  # no "downloading ..." line, no progress bar
+    assert captured.err == f"error: {data / TOP} already exists: choose another name, or delete it first\n"
+    assert server.requests == []
+
+
 def test_a_page_that_stops_mid_download_leaves_nothing_behind(server, tutorial_zip, data):
     class Rerun(Exception):
         """What Streamlit raises in a script thread when the visitor clicks elsewhere."""

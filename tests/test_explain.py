@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -217,10 +219,12 @@ def test_explain_json_gives_the_verdict_and_the_heatmap_over_the_photo(photos, t
     assert code == 0
     classifier = Classifier.load(SCRATCH_MODEL)
     for photo, record in zip(photos, records):
-        assert set(record) == {"path", "dog_probability", "label", "heatmap"} and record["path"] == str(photo)
+        assert set(record) == {"path", "dog_probability", "label", "heatmap", "neither"}
+        assert record["path"] == str(photo)
         prediction = classifier.classify_photo(load_photo(photo))
         assert record["dog_probability"] == pytest.approx(prediction.dog_probability, abs=1e-4)
         assert record["label"] == prediction.label
+        assert record["neither"] == prediction.neither  # the check the page shows, in the JSON too
         width, height = load_photo(photo).size
         rows = record["heatmap"]
         assert max(len(rows), len(rows[0])) == JSON_HEATMAP_CELLS
@@ -267,3 +271,23 @@ def test_the_command_line_imports_tensorflow_only_for_commands_that_need_it():
     check = "import sys, catdog.cli; catdog.cli.parser(); print('tensorflow' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", check], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_switching_between_models_never_warns_of_tensorflow_retracing(tiny_model, dogs, tmp_path):
+    """A page that shows seven models' verdicts and heatmaps traces each model once, under a fixed signature, and
+    TensorFlow's "triggered tf.function retracing" (after five traces of one function) never reaches the log."""
+    said = []
+    listener = logging.Handler()
+    listener.emit = lambda record: said.append(record.getMessage())
+    tensorflow_log = logging.getLogger("tensorflow")
+    tensorflow_log.addHandler(listener)
+    try:
+        for n in range(7):
+            model = shutil.copyfile(tiny_model[0], tmp_path / f"model-{n}.keras")
+            classifier = Classifier.load(model, check_neither=False)
+            for batch in (1, 3):
+                classifier.dog_probabilities(np.zeros((batch, 32, 32, 3), np.uint8))
+            classifier.heatmap(classifier.classify(dogs[0]).pixels)
+    finally:
+        tensorflow_log.removeHandler(listener)
+    assert not [line for line in said if "retracing" in line], said

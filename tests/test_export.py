@@ -127,11 +127,33 @@ def test_the_standalone_snippet_prepares_photos_as_the_app_and_gives_its_probabi
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+    assert result.stderr == "", f"the snippet printed more than its answers:\n{result.stderr}"
     lines = [SNIPPET_LINE.match(line) for line in result.stdout.splitlines()]
     assert all(lines), result.stdout
     assert [line["path"] for line in lines] == list(map(str, photos))
     snippet = np.array([float(line["probability"]) for line in lines])
     assert np.abs(snippet - app_probabilities[model]).max() < FLOAT_TOLERANCE
+
+
+@pytest.mark.slow
+def test_the_snippet_without_litert_runs_tensorflows_interpreter_as_quietly(tiny_model, photos, tmp_path):
+    """Where ai-edge-litert is not installed, tf.lite's interpreter: no start-up lines, no "is deprecated"."""
+    model = export_tflite(tiny_model[0], tmp_path / "tiny.tflite")
+    without_litert = (
+        "import runpy, sys; sys.modules['ai_edge_litert'] = None; "  # as if it were not installed
+        f"sys.argv = ['predict_tflite.py', {str(model)!r}, {str(photos[0])!r}]; "
+        f"runpy.run_path({str(PREDICT_SNIPPET)!r}, run_name='__main__')"
+    )
+    env = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}  # as a user's
+    result = subprocess.run(
+        [sys.executable, "-c", without_litert], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert float(SNIPPET_LINE.match(line)["probability"]) == pytest.approx(
+        Classifier.load(tiny_model[0]).classify(photos[0]).dog_probability, abs=FLOAT_TOLERANCE
+    )
+    assert result.stderr == "", f"TensorFlow's lines reached the terminal:\n{result.stderr}"
 
 
 # --- the command line -----------------------------------------------------------------------------
@@ -217,6 +239,24 @@ def test_export_of_a_missing_model_or_a_file_that_is_no_model_exits_2(tmp_path, 
     assert "is not a Keras model" in capsys.readouterr().err
 
 
+def test_export_speaks_lang_in_its_refusals_and_its_library_errors(tiny_model, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    notes = tmp_path / "notes.keras"
+    notes.write_text("not a model")
+    assert (
+        main(["export", "--lang", "zh", "--model", str(tiny_model[0]), "--format", "tflite", "--out", "m.keras"]) == 2
+    )
+    assert capsys.readouterr().err.strip() == "错误：--format tflite 写出的是 .tflite 文件，而不是 m.keras"
+    assert main(["export", "--lang", "zh", "--model", str(notes), "--format", "tflite", "--out", "x.tflite"]) == 2
+    said = capsys.readouterr().err.strip()
+    assert said.startswith("错误：") and "不是本应用能读取的 Keras 模型" in said
+    assert not any("a" <= c.lower() <= "z" for c in said.replace(str(notes), "").replace("Keras", ""))
+    with pytest.raises(ExportError) as refused:
+        export_bytes(tiny_model[0], "keras", "int8")
+    assert refused.value.message("zh") == "只有 TensorFlow Lite 文件可以量化；.keras 文件保持模型原样"
+    assert str(refused.value).startswith("only TensorFlow Lite files are quantized")
+
+
 def test_export_of_an_unknown_format_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exited:
         main(["export", "--format", "onnx", "--out", "m.onnx"])
@@ -244,8 +284,46 @@ def test_a_terminal_shows_a_tflite_files_answer_without_tensorflow_lite_log_line
         timeout=300,
     )
     assert result.returncode == 0
-    assert re.match(rf"{re.escape(str(photos[0]))}: (cat|dog), \d+\.\d% dog$", result.stdout)
+    assert re.match(rf"{re.escape(str(photos[0]))}: (cat|dog), (over 99|under 1|\d+)% dog$", result.stdout)
     assert result.stderr == "", f"log lines reached the terminal:\n{result.stderr}"
+
+
+@pytest.mark.slow
+def test_predict_and_evaluate_with_a_tflite_file_never_import_tensorflow(tiny_model, tiny_dataset, photos, tmp_path):
+    """LiteRT runs the file: no seconds spent importing TensorFlow (python -X importtime lists every import)."""
+    model = export_tflite(tiny_model[0], tmp_path / "tiny.tflite")
+    for argv in (
+        ["predict", "--json", "--model", str(model), str(photos[0])],
+        ["evaluate", "--json", "--model", str(model), "--data", str(tiny_dataset / "test")],
+    ):
+        result = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "catdog", *argv],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        imports = [line for line in result.stderr.splitlines() if line.startswith("import time:")]
+        imported = {line.rsplit("|", 1)[1].strip() for line in imports}
+        assert "catdog.tflite" in imported  # the list is real
+        assert not {"tensorflow", "keras"} & imported, argv[0]
+    assert json.loads(result.stdout)["n"] == 8  # the tiny dataset's 4 test photos per class
+
+
+@pytest.mark.slow
+def test_an_int8_export_in_a_terminal_prints_only_what_it_saved(tiny_model, tiny_dataset, tmp_path):
+    """The converter's own lines ("fully_quantize: 0, inference_type: 6, ...") stay out of a user's terminal."""
+    out = tmp_path / "tiny-int8.tflite"
+    argv = ["export", "--model", str(tiny_model[0]), "--format", "tflite", "--quantize", "int8"]
+    argv += ["--data", str(tiny_dataset), "--out", str(out)]
+    env = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}  # as a user's
+    result = subprocess.run(
+        [sys.executable, "-m", "catdog", *argv], cwd=REPO, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"saved {out} (")
+    assert result.stderr == "", f"the converter's lines reached the terminal:\n{result.stderr}"
 
 
 # --- for a download button ------------------------------------------------------------------------

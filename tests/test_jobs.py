@@ -32,6 +32,7 @@ from catdog.jobs import (
     Finished,
     HeatmapPhoto,
     JobBusy,
+    PhaseBegan,
     Preparing,
     TrainBegan,
     TrainingJob,
@@ -419,6 +420,14 @@ def fresh_job(tmp_path: Path, epochs: int = 2) -> TrainingJob:
     return TrainingJob(TrainConfig(epochs=epochs, **TINY), tmp_path / "data", tmp_path / "models" / "by-hand.keras")
 
 
+def test_a_phase_report_says_which_phase_runs_and_how_long_the_earlier_ones_took(tmp_path):
+    job = fresh_job(tmp_path)
+    assert job.phase == "" and job.record.phase_seconds == {}
+    job.apply(PhaseBegan("decoding", {}))
+    job.apply(PhaseBegan("features", {"decoding": 4.2}))
+    assert job.phase == "features" and job.record.phase_seconds == {"decoding": 4.2}
+
+
 def test_each_report_from_the_training_process_updates_the_job(tmp_path):
     job = fresh_job(tmp_path)
     assert job.status == "preparing" and job.running and job.preparing is None
@@ -531,3 +540,27 @@ def test_safe_name_never_reuses_the_name_of_a_model_or_a_run(tmp_path):
     (tmp_path / "mine-2.json").write_text("{}")  # a run recorded without a model (failed or interrupted)
     assert safe_name("mine", tmp_path) == "mine-3"
     assert safe_name("other", tmp_path) == "other"
+
+
+def test_a_run_without_imagenet_weights_offline_logs_one_line_for_the_server_not_a_traceback(
+    offline_keras_home, tiny_dataset, tmp_path, monkeypatch, caplog
+):
+    """What the training process does when a Train page starts a pretrained run on a machine without network."""
+    import logging
+    import queue
+    import threading
+
+    from conftest import MOBILENET_WEIGHTS
+
+    monkeypatch.setattr(jobs, "_end_with_parent", lambda: None)  # run here, in the test's process: no server to watch
+    reports, out = queue.Queue(), tmp_path / "models" / "offline.keras"
+    config = TrainConfig.transfer("mobilenet", epochs=2, fine_tune_epochs=1)
+    run = dict(command="Train page", title="offline", title_key="", requested=time.time())
+    with caplog.at_level(logging.WARNING, logger="catdog"):
+        jobs._train_and_report(config, tiny_dataset, out, reports, threading.Event(), **run)
+    said = [reports.get_nowait() for _ in range(reports.qsize())]
+    assert isinstance(said[-1], Failed) and said[-1].message.key == "run_failed.could_not_start"
+    (logged,) = [record for record in caplog.records if record.name == "catdog"]
+    assert logged.exc_info is None and "Traceback" not in caplog.text  # the reason is expected: no stack for it
+    assert logged.getMessage().startswith("training offline.keras failed: ")
+    assert MOBILENET_WEIGHTS in logged.getMessage()  # what to fetch, as the page says

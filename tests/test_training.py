@@ -26,7 +26,7 @@ from conftest import MOBILENET_WEIGHTS
 
 import catdog.train
 from catdog.augment import augment_batch
-from catdog.config import BACKBONES, DOG_THRESHOLD, SCRATCH_MODEL, TrainConfig
+from catdog.config import BACKBONES, DOG_THRESHOLD, MIN_TRAIN_PHOTOS_PER_CLASS, SCRATCH_MODEL, TrainConfig
 from catdog.data import DatasetError, DecodedPhotos, find_dataset
 from catdog.explain import feature_map, head_heatmap, heatmap
 from catdog.i18n import Message
@@ -49,9 +49,11 @@ from catdog.runs import (
     write_json_atomically,
 )
 from catdog.train import (
+    BackboneFeatures,
     explain_failure,
     one_cycle_schedule,
     save_model,
+    split_backbone,
     train,
     training_batches,
 )
@@ -76,6 +78,7 @@ class Listener:
         self.record_path = record_path
         self.prepared, self.batches_per_epoch, self.batches, self.epochs = [], [], [], []
         self.heatmap_photos: list[str] = []
+        self.phases: list[tuple[str, dict]] = []  # (phase beginning, seconds of the phases so far)
         self.on_disk: dict[str, list] = {"prepare": [], "train_begin": [], "epoch_end": []}
 
     def _snapshot(self, when: str) -> None:
@@ -85,6 +88,9 @@ class Listener:
     def on_prepare(self, stage, done, total):
         self.prepared.append((stage, done, total))
         self._snapshot("prepare")
+
+    def on_phase(self, phase, seconds):
+        self.phases.append((phase, seconds))
 
     def on_heatmap_photo(self, path):
         self.heatmap_photos.append(path)
@@ -214,6 +220,7 @@ def test_the_record_of_the_shipped_convnet_written_by_an_earlier_version_loads_w
     assert record.status == "finished" and record.state == "finished"
     assert record.stopped_early is False
     assert all(entry.accuracy is not None and entry.val_accuracy is not None for entry in record.history)
+    assert record.phase_seconds == {}  # written before phase times were kept
 
 
 @pytest.mark.parametrize(
@@ -226,6 +233,9 @@ def test_the_record_of_the_shipped_convnet_written_by_an_earlier_version_loads_w
         {"history": [{"epoch": 1, "val_accuracy": 0.6, "heatmap": [[0.5, 1.0], [0.2]]}]},
         {"history": [{"epoch": 1, "val_accuracy": 0.6, "heatmap": [[0.5, 2.0]]}]},
         {"heatmap_photo": ["dog.1.jpg"]},
+        {"phase_seconds": {"decoding": "long"}},
+        {"phase_seconds": {"lunch": 30.0}},
+        {"phase_seconds": [["decoding", 4.0]]},
     ],
     ids=[
         "test-accuracy-a-word",
@@ -235,6 +245,9 @@ def test_the_record_of_the_shipped_convnet_written_by_an_earlier_version_loads_w
         "heatmap-ragged",
         "heatmap-over-1",
         "heatmap-photo-a-list",
+        "phase-seconds-a-word",
+        "phase-seconds-unknown-phase",
+        "phase-seconds-a-list",
     ],
 )
 def test_a_record_with_values_of_the_wrong_kind_is_unreadable_and_skipped_by_list_runs(tmp_path, damage):
@@ -264,6 +277,7 @@ def test_a_record_survives_the_round_trip_through_its_dict_and_json(tmp_path):
         phases=[{"phase": "head", "first_epoch": 1, "trainable_weights": 257}],
         test_accuracy=0.75,
         seconds=12.5,
+        phase_seconds={"decoding": 4.2, "features": 45.0, "head": 3.1},
         pid=4242,
         heatmap_photo="/data/cats/validation/dogs/dog.1.jpg",
     )
@@ -569,7 +583,7 @@ def test_a_dataset_missing_a_class_folder_is_refused_before_training(tmp_path, m
 def test_a_dogs_folder_full_of_broken_files_is_refused_before_training(
     tmp_path, make_dataset, not_a_photo, monkeypatch
 ):
-    data = make_dataset(tmp_path / "data", train=2, validation=1, test=0)
+    data = make_dataset(tmp_path / "data", train=4, validation=1, test=0)
     for dog in (data / "train" / "dogs").iterdir():
         not_a_photo(dog)  # every training dog is now a text file with a .jpg name
     monkeypatch.setattr(keras.Model, "fit", _no_training)
@@ -825,15 +839,156 @@ def test_a_pretrained_model_takes_raw_224_pixel_photos_and_loads_like_any_other(
 
 
 @pytest.mark.slow
-def test_a_pretrained_run_with_augmentation_trains_both_phases_on_augmented_photos(keras_home, tiny_dataset, tmp_path):
+def test_a_pretrained_run_records_how_long_each_phase_took_and_says_when_each_begins(transfer_run):
+    record, heard = transfer_run.record, transfer_run.listener.phases
+    assert [phase for phase, _ in heard] == ["decoding", "features", "head", "fine-tune", "test"]
+    assert heard[0][1] == {} and set(heard[-1][1]) == {"decoding", "features", "head", "fine-tune"}
+    assert set(record.phase_seconds) == {"decoding", "features", "head", "fine-tune", "test"}
+    assert all(seconds >= 0 for seconds in record.phase_seconds.values())
+    assert sum(record.phase_seconds.values()) <= record.seconds + 0.5  # the rest: starting and saving
+    # Fitting the head, each epoch as long as its history entry says; it reads features computed before.
+    assert record.phase_seconds["head"] >= record.history[0].seconds - 0.1
+
+
+@pytest.mark.slow
+def test_with_augmentation_the_backbone_runs_once_per_cached_view_and_never_during_an_epoch(
+    keras_home, tiny_dataset, tmp_path, monkeypatch
+):
     listener = Listener()
-    config = TrainConfig.transfer("mobilenet", augment=True, **TRANSFER)
+    augmented = []
+
+    def counted(pixels, seed):
+        augmented.append(int(pixels.shape[0]))
+        return augment_batch(pixels, seed)
+
+    monkeypatch.setattr(catdog.train, "augment_batch", counted)
+    config = TrainConfig.transfer("mobilenet", augment=True, augmented_views=2, **TRANSFER)
     record = train(config, tiny_dataset, tmp_path / "augmented.keras", listener=listener)
+
     assert record.status == "finished", record.error_message()
-    assert [p["phase"] for p in record.phases] == ["head", "fine-tune"]
     assert [entry.phase for entry in record.history] == ["head", "fine-tune"]
-    assert {stage for stage, _, _ in listener.prepared} == {"decoding"}  # augmented photos differ every epoch
+    assert record.phases[1]["views"] == 3  # the photos as they are, and two augmented views
+    assert augmented == [24, 24]  # each training photo augmented once per view, before the fine-tuning
+    features = [(done, total) for stage, done, total in listener.prepared if stage == "features"]
+    # First the 24 training and 12 validation photos as they are (for the head), then the 2 × 24 views.
+    assert features[:2] == [(24, 36), (36, 36)] and features[2:] == [(24, 48), (48, 48)]
+    heard = [phase for phase, _ in listener.phases]
+    assert heard == ["decoding", "features", "head", "features", "fine-tune", "test"]
     assert input_size(load_model(tmp_path / "augmented.keras")) == 224
+
+
+@pytest.fixture(scope="module")
+def mobilenet_parts(keras_home, tiny_dataset):
+    """MobileNet v1 0.25 with a new head, cut where fine-tuning starts, and 5 validation photos at 224 px."""
+    model = build_model(TrainConfig.transfer("mobilenet"))
+    pixels = np.stack([model_input(load_photo(path), 224) for path in photos_in(tiny_dataset / "validation")[:5]])
+    return SimpleNamespace(model=model, parts=split_backbone(model, "mobilenet"), pixels=pixels)
+
+
+def test_the_cache_holds_each_photo_and_its_augmented_views_as_the_frozen_backbone_sees_them(mobilenet_parts):
+    model, (extract, fine_tuned), pixels = mobilenet_parts.model, mobilenet_parts.parts, mobilenet_parts.pixels
+    ticks = []
+    cache = BackboneFeatures.empty(extract, 5, views=3, keep_bottoms=True)
+    assert cache.compute(extract, pixels, 3, seed=7, stop=threading.Event(), tick=ticks.append)
+
+    # (views, photos, ...): the pooled features the head reads, and the input of conv_dw_12 (15 × 15 after
+    # its padding) in float16, what fine-tuning reads.
+    assert cache.pooled.shape == (3, 5, 256) and cache.pooled.dtype == np.float32
+    assert cache.bottoms.shape == (3, 5, 15, 15, 128) and cache.bottoms.dtype == np.float16
+    assert cache.ready == 3 and ticks == [5, 5, 5]
+    # View 0 is the photo as it is: what the whole model pools and predicts from.
+    pooled = keras.Model(model.input, model.get_layer("pool").output).predict_on_batch(pixels)
+    assert np.allclose(cache.pooled[0], pooled, atol=1e-4)
+    from_cache = np.asarray(fine_tuned(cache.bottoms[0], training=False)).reshape(-1)
+    assert np.allclose(from_cache, predict_dog_probability(model, pixels), atol=2e-3)  # float16 rounding
+    # The augmented views differ from the photo and from each other, and come back alike from the same seed.
+    assert not np.allclose(cache.pooled[1], cache.pooled[0], atol=1e-2)
+    assert not np.allclose(cache.pooled[2], cache.pooled[1], atol=1e-2)
+    again = BackboneFeatures.empty(extract, 5, views=3, keep_bottoms=False)
+    again.compute(extract, pixels, 3, seed=7, stop=threading.Event(), tick=lambda n: None)
+    assert again.bottoms is None and np.allclose(again.pooled, cache.pooled, atol=1e-5)
+
+
+def test_what_fine_tuning_fits_is_the_whole_models_top_and_head_and_nothing_below_the_cut(mobilenet_parts):
+    model, (_, fine_tuned) = mobilenet_parts.model, mobilenet_parts.parts
+    backbone = model.get_layer("backbone")
+    fitted = {id(weight) for weight in fine_tuned.weights}
+    assert id(backbone.get_layer("conv_pw_13").kernel) in fitted  # the same variables, not a copy
+    assert id(model.get_layer("dog_probability").kernel) in fitted
+    assert id(backbone.get_layer("conv1").kernel) not in fitted  # nothing below the cut runs
+
+
+@pytest.mark.slow
+def test_a_stop_during_the_feature_pass_ends_it_at_once_and_saves_nothing(
+    keras_home, tiny_dataset, tmp_path, monkeypatch
+):
+    stop = threading.Event()
+
+    class StopAtFirstFeatures(Listener):
+        def on_prepare(self, stage, done, total):
+            super().on_prepare(stage, done, total)
+            if stage == "features":
+                stop.set()
+
+    listener = StopAtFirstFeatures()
+    out = tmp_path / "stopped.keras"
+    monkeypatch.setattr(catdog.train, "INFERENCE_BATCH", 8)  # 24 training photos: 3 batches of features
+    config = TrainConfig.transfer("mobilenet", augment=False, **TRANSFER)
+    record = train(config, tiny_dataset, out, listener=listener, stop=stop)
+
+    assert [(stage, done) for stage, done, _ in listener.prepared if stage == "features"] == [("features", 8)]
+    assert record.status == "stopped" and record.history == [] and record.test_accuracy is None
+    assert listener.batches == []  # no step was fitted
+    assert [phase for phase, _ in listener.phases] == ["decoding", "features"]
+    assert "features" in record.phase_seconds and "head" not in record.phase_seconds
+    assert not out.exists() and read_record(out) == record
+
+
+@pytest.mark.slow
+def test_fine_tuning_stops_early_once_validation_stops_improving(keras_home, tiny_dataset, tmp_path):
+    # At a learning rate of 0 nothing changes: the second fine-tuning epoch does no better than the first.
+    config = TrainConfig.transfer(
+        "mobilenet", augment=False, epochs=5, fine_tune_epochs=4, fine_tune_learning_rate=0.0, limit_per_class=12
+    )
+    config = dataclasses.replace(config, batch_size=8)
+    record = train(config, tiny_dataset, tmp_path / "settled.keras")
+
+    assert record.status == "finished"
+    assert [entry.phase for entry in record.history] == ["head", "fine-tune", "fine-tune"]  # not 4 of them
+    assert record.history[1].val_loss == record.history[2].val_loss
+    assert record.stopped_early is True and (tmp_path / "settled.keras").is_file()
+
+
+@pytest.mark.parametrize("pretrained", [None, "mobilenet"])
+def test_three_photos_of_a_class_are_refused_before_decoding(tmp_path, make_dataset, monkeypatch, pretrained):
+    assert MIN_TRAIN_PHOTOS_PER_CLASS > 3
+    data = make_dataset(tmp_path / "data", train=3, validation=2, test=0)
+    monkeypatch.setattr(catdog.train, "decode_photos", _no_training)
+    monkeypatch.setattr(catdog.train, "build_model", _no_training)
+    config = TrainConfig.transfer(pretrained) if pretrained else TrainConfig(**TINY, epochs=1)
+
+    with pytest.raises(DatasetError) as refused:
+        train(config, data, tmp_path / "out" / "never.keras")
+    why = refused.value.message()
+    assert why == (
+        f"the train split of data has 3 cat and 3 dog photos; training needs at least "
+        f"{MIN_TRAIN_PHOTOS_PER_CLASS} readable photos of each class"
+    )
+    assert "至少" in refused.value.message("zh")
+    assert read_record(tmp_path / "out" / "never.keras").status == "failed"
+
+
+@pytest.mark.slow
+def test_too_few_readable_photos_of_a_class_are_refused_before_any_feature_is_computed(
+    keras_home, tmp_path, make_dataset, not_a_photo, monkeypatch
+):
+    data = make_dataset(tmp_path / "data", train=5, validation=2, test=0)
+    for cat in sorted((data / "train" / "cats").iterdir())[:2]:
+        not_a_photo(cat)  # 3 readable cats of 5 files
+    monkeypatch.setattr(BackboneFeatures, "compute", _no_training)
+
+    with pytest.raises(DatasetError, match="has 3 cat and 5 dog photos"):
+        train(TrainConfig.transfer("mobilenet"), data, tmp_path / "out" / "never.keras")
 
 
 def test_missing_weights_without_a_network_raise_weights_unavailable_naming_the_file_and_folder(offline_keras_home):

@@ -24,6 +24,9 @@ STRINGS = {
     "common.unusable_why": "why",
     "common.dataset": "Dataset",
     "common.total": "total",
+    "uploader.button": "Upload",
+    "uploader.limits": "Photos up to {megabytes} MB each: {formats}",
+    "uploader.too_big": " · not taken: up to {megabytes} MB a photo, {files} photos at a time",
     "class.cat": "cat",
     "class.dog": "dog",
     "split.train": "train",
@@ -51,7 +54,7 @@ STRINGS = {
     "export.converting": "Converting to TensorFlow Lite, float and int8, and scoring each file on the test photos…",
     "export.busy": "Another visitor is preparing a file; try again in a minute.",
     "export.float": "Float: the app's probabilities. Test accuracy {accuracy} (Keras file: {keras})",
-    "export.int8": "int8: 3–4 times smaller, computing in 8-bit integers inside. Test accuracy {accuracy} "
+    "export.int8": "int8: about a third of the size, computing in 8-bit integers inside. Test accuracy {accuracy} "
     "(Keras file: {keras})",
     "export.float_failed": "No TensorFlow Lite file could be made from this model (the server's log says why).",
     "export.int8_failed": (
@@ -61,6 +64,20 @@ STRINGS = {
         "Classify photos with it, prepared exactly as the app prepares them, with only `numpy`, `pillow` and "
         "`ai-edge-litert` (or `tensorflow`) installed: `python {script} {file} photo.jpg`"
     ),
+    # --- why an export cannot be made (catdog.export.ExportError): the CLI's export and the server's log ---
+    "export.error.keras_not_quantized": (
+        "only TensorFlow Lite files are quantized; a .keras file keeps the model as it is"
+    ),
+    "export.error.unknown_format": "the format is one of {formats}, not {format}",
+    "export.error.unknown_quantization": "quantization is one of {quantizations}, not {quantize}",
+    "export.error.not_a_model": "{model} is not a Keras model this app can read",
+    "export.error.no_dataset": (
+        "int8 needs photos like those the model learned from, and this model's run record names no dataset found "
+        "here: name a dataset folder (--data)"
+    ),
+    "export.error.bad_dataset": "int8 needs training photos to calibrate with: {reason}",
+    "export.error.no_photos": "int8 needs training photos to calibrate with, and {data} has none",
+    "export.error.unreadable_photos": "none of the photos to calibrate int8 with could be read",
     # --- why a model file cannot be used (catdog.model.UnusableModel) ---
     "unusable.folder": "a folder, not a model file",
     "unusable.gone": "the file is gone",
@@ -80,6 +97,8 @@ STRINGS = {
     "verdict.cat": "Cat — {percent} sure",
     "verdict.unsure": "Not sure ({percent} dog)",
     # --- run titles (catdog.runs.run_title) ---
+    "run_title.automatic": "{dataset} · {photos} · {augmentation} · {time}",
+    "run_title.as_typed": "{title}",
     "run_title.per_class": "{count} per class",
     "run_title.all_photos": "all photos",
     "run_title.augmentation": "augmentation",
@@ -119,7 +138,9 @@ STRINGS = {
     "classify.camera_help": "Take a photo with this device's camera",
     "classify.camera_photo": "camera photo",
     "classify.random_photo": "Random test photo",
-    "classify.random_photo_help": "A photo of the test set, with its true label",
+    "classify.random_photo_help": (
+        "A photo the models did not train on (the test set, or the validation set if there is none), and its true label"
+    ),
     "classify.unreadable": "{reason}.",
     "classify.refused": "not added: one visitor keeps up to {count} photos at a time. Remove some to add more.",
     "classify.remove_all": "Remove all photos",
@@ -176,10 +197,11 @@ last step turns whatever it sees into one probability of *dog*, and the rest is 
 photo of a car or a cake must still be split between the two. It never saw a car while it
 learned, so nothing taught it to be unsure about one. To notice such a photo we ask a different
 question: does it look like anything seen in training? The pretrained network describes every
-photo with 1,280 numbers, and when even the 10 most similar of its 2,000 training photos are far
-from this one, we say "This doesn't look like a cat or a dog". It is set to wrongly flag about 1
-in 100 real pet photos, and it can be fooled: a small pet in a big room may be flagged, and a
-drawing of a dog may pass.
+photo with 1,280 numbers, and when even the 10 most similar of the training photos of the animal
+it was called (and of their varied views: turned, dim, tinted, blurred, as phones take pets) are
+far from this one, we say "This doesn't look like a cat or a dog". It is set to wrongly flag about
+1 in 200 real pet photos, and it can be fooled: a small pet in a big room may be flagged, and a
+drawing of a dog, or a house, may pass.
 """,
     "classify.neither": "This doesn't look like a cat or a dog",
     "classify.neither_model_says": "The model, which only knows cats and dogs, would still say: {verdict}.",
@@ -212,6 +234,10 @@ drawing of a dog may pass.
     "evaluate.evaluate": "Evaluate",
     "evaluate.classifying": "Classifying the {count} photos with “{name}”…",
     "evaluate.classifying_progress": "Classifying with “{name}”: {done} of {total} photos",
+    "evaluate.waiting": "“{name}” waits for another visitor's evaluation: the server scores one at a time, each once.",
+    "evaluate.awaited_failed": (
+        "The evaluation of “{name}” that this page was waiting for failed. Press **Evaluate** to try again."
+    ),
     "evaluate.press_evaluate": "Press **Evaluate** to classify the {count} {split} photos with “{name}”.",
     "evaluate.press_evaluate_two": (
         "Press **Evaluate** to classify the {count} {split} photos with “{name}” and “{other}”."
@@ -282,6 +308,10 @@ number.
         "and this server has none yet."
     ),
     "lesson.get_dataset": "Get one on the Train page",
+    "lesson.smaller_dataset": (
+        "This dataset is smaller than the notes assume: the steps train on {per_class} photos of each class, not 100, "
+        "and are judged on {validation} validation photos, not 1,000."
+    ),
     "lesson.busy": "“{title}” is training: a step can start once it has ended.",
     "lesson.notes": "Teacher's notes",
     "lesson.notes_before": "Before you press Run:",
@@ -381,13 +411,17 @@ number.
         "A pretrained backbone already knows ImageNet's photos: it needs only a new head and a short fine-tune."
     ),
     "train.per_class": "Training photos per class",
+    "train.fewer_photos": (
+        "This dataset has only {have} training photos of one class: the run trains on {have} per class, not {asked}."
+    ),
     "train.small_data": "{count} (small data: watch it overfit)",
     "train.all_photos": "all",
     "train.epochs": "Epochs",
     "train.augmentation": "Data augmentation",
     "train.augmentation_help": (
         "Random flips, turns, zooms, shifts and contrast changes of each training photo. "
-        "A pretrained run without it computes each photo's features once: much faster."
+        "A pretrained run with it also computes the features of an augmented view of each photo: "
+        "slower, and on the shared photos no more accurate."
     ),
     "train.learning_rate": "Learning rate",
     "train.advanced": "Advanced",
@@ -397,6 +431,8 @@ number.
     "train.batch_size": "Batch size",
     "train.run_name": "Run name",
     "train.run": "Run “{title}”",
+    "train.run_failed": "Run “{title}” failed: {reason}",
+    "train.run_ended_early": "Run “{title}” {status} before its first epoch ended: it learned nothing.",
     "train.status": "Status",
     "train.stopping": "stopping…",
     "train.best_validation_accuracy": "Best validation accuracy",
@@ -420,6 +456,15 @@ number.
     "train.progress.first_batch": "Epoch 1/{epochs} · first batch (TensorFlow builds the model's graph first)…",
     "train.progress.batch": "Epoch {epoch}/{epochs} · batch {batch}/{batches}",
     "train.progress.batch_left": "Epoch {epoch}/{epochs} · batch {batch}/{batches} · about {seconds} s left",
+    "train.phase_now": "Now: {phase}.",
+    "train.phase_time": "{phase} {seconds} s",
+    "train.phase_times": "Time per phase: {times}.",
+    "phase.decoding": "decoding the photos",
+    "phase.features": "the backbone's features",
+    "phase.head": "training the head",
+    "phase.fine_tune": "fine-tuning",
+    "phase.training": "training",
+    "phase.test": "scoring the test photos",
     "train.use_model": "Use “{title}” to classify",
     "train.past_runs": "Past runs",
     "train.runs.name": "name",
@@ -433,6 +478,7 @@ number.
     "train.runs.time": "time",
     "train.runs.seconds_format": "%d s",
     "train.runs.status": "status",
+    "train.runs.why": "why it failed",
     "train.on": "on",
     "train.off_short": "off",
     "train.guessing": "{state} · guessing: train longer",
@@ -477,6 +523,10 @@ number.
     "dataset_error.no_photos": "the {split} split of {folder} has no {animals} photos",
     "dataset_error.cat_or_dog": "cat or dog",
     "dataset_error.too_few": "the {split} split of {folder} has too few readable photos of each class",
+    "dataset_error.too_few_to_learn": (
+        "the train split of {folder} has {cats} cat and {dogs} dog photos; "
+        "training needs at least {minimum} readable photos of each class"
+    ),
     "fetch.not_web_address": "{url} is not a web address: it must start with http:// or https://",
     "fetch.no_splits": "{file} from {url} has no train/ and validation/ folders of cats and dogs",
     "fetch.source_missing": "{source} does not exist",
@@ -544,16 +594,34 @@ number.
     "cli.prediction_neither": "{path}: doesn't look like a cat or a dog (the model alone says {label}, {percent} dog)",
     "cli.not_a_folder": "error: {folder} is not a folder",
     "cli.neither_needs_backbone": "error: {model} has no pretrained backbone, whose features the check needs",
-    "cli.neither_saved": "{out}: {photos} training photos, threshold {threshold} (flags {percent} of validation)",
+    "cli.neither_saved": (
+        "{out}: {photos} training photos, threshold {threshold} "
+        "(flags {percent} of validation photos and their varied views)"
+    ),
     "cli.neither_test": "test photos flagged as neither a cat nor a dog: {percent} of {photos}",
     "cli.explained": "{path}: {label}, {percent} dog; heatmap in {image}",
+    "cli.explained_neither": (
+        "{path}: doesn't look like a cat or a dog (the model alone says {label}, {percent} dog); heatmap in {image}"
+    ),
     "cli.explain_tflite": "error: explain needs the .keras model: a TensorFlow Lite file keeps no gradients",
     "cli.cannot_make_folder": "error: cannot make the folder {folder} ({reason})",
     "cli.pretrained_size": "error: a pretrained backbone takes {side} × {side} photos, not --image-size {size}",
     "cli.fine_tune_too_long": "error: --fine-tune-epochs {fine_tune} is more than --epochs {epochs}",
     "cli.skipped": "skipped {path}: {reason}",
     "cli.trained": "best validation accuracy {validation} at epoch {epoch}, test accuracy {test}, {seconds} s",
+    "cli.trained_without_test": (
+        "best validation accuracy {validation} at epoch {epoch}, {seconds} s (no test split, so no test accuracy)"
+    ),
+    "cli.phase_begins": "▸ {phase}…",
+    "cli.phase_times": "time per phase: {times}",
     "cli.saved_model": "saved {model} and {record}",
+    "cli.export_wrong_suffix": "error: --format {format} writes a {suffix} file, not {file}",
+    "cli.export_quantize_keras": (
+        "error: --quantize {quantize} is for --format tflite; a .keras file is the model as it is"
+    ),
+    "cli.cannot_write": "error: cannot write {file} ({reason})",
+    "cli.exported": "saved {file} ({megabytes} MB, {seconds} s)",
+    "cli.try_exported": "try it: python -m catdog predict --model {file} PHOTO",
     "cli.bfloat16_unavailable": "bfloat16 does not run on this computer: trained in float32 instead",
     "cli.no_readable_photos": "error: no readable photos in {folder}/cats or {folder}/dogs",
     "cli.accuracy": "accuracy {accuracy} on {n} photos ({seconds} s)",

@@ -27,6 +27,9 @@ STRINGS = {
     "common.unusable_why": "原因",
     "common.dataset": "数据集",
     "common.total": "合计",
+    "uploader.button": "上传",
+    "uploader.limits": "每张照片最大 {megabytes} MB：{formats}",
+    "uploader.too_big": " · 未接收：每张最大 {megabytes} MB，每次最多 {files} 张",
     "class.cat": "猫",
     "class.dog": "狗",
     "split.train": "训练集",
@@ -53,13 +56,25 @@ STRINGS = {
     "export.converting": "正在转换为浮点和 8 位整数两种 `.tflite` 文件，并逐一在测试照片上评分……",
     "export.busy": "另一位访客正在准备文件，请一分钟后再试。",
     "export.float": "浮点：概率与应用给出的相同。测试准确率 {accuracy}（Keras 文件：{keras}）",
-    "export.int8": "8 位整数：体积小 3–4 倍，内部用 8 位整数计算。测试准确率 {accuracy}（Keras 文件：{keras}）",
+    "export.int8": "8 位整数：体积约为三分之一，内部用 8 位整数计算。测试准确率 {accuracy}（Keras 文件：{keras}）",
     "export.float_failed": "无法从这个模型生成 `.tflite` 文件（原因见服务器日志）。",
     "export.int8_failed": "无法生成 8 位整数文件：它需要用模型训练集中的照片校准，而这台服务器上没有这些照片。",
     "export.snippet": (
         "用它给照片分类，照片的预处理与应用完全相同，只需安装 `numpy`、`pillow` 和 `ai-edge-litert`"
         "（或 `tensorflow`）：`python {script} {file} photo.jpg`"
     ),
+    # --- why an export cannot be made (catdog.export.ExportError): the CLI's export and the server's log ---
+    "export.error.keras_not_quantized": "只有 TensorFlow Lite 文件可以量化；.keras 文件保持模型原样",
+    "export.error.unknown_format": "格式只能是 {formats} 之一，而不是 {format}",
+    "export.error.unknown_quantization": "量化方式只能是 {quantizations} 之一，而不是 {quantize}",
+    "export.error.not_a_model": "{model} 不是本应用能读取的 Keras 模型",
+    "export.error.no_dataset": (
+        "8 位整数需要与模型学过的照片相似的照片，而这个模型的训练记录里没有写明本机上能找到的数据集："
+        "请用 --data 指定数据集文件夹"
+    ),
+    "export.error.bad_dataset": "8 位整数需要训练照片来校准：{reason}",
+    "export.error.no_photos": "8 位整数需要训练照片来校准，而 {data} 里一张也没有",
+    "export.error.unreadable_photos": "用来校准 8 位整数的照片都无法读取",
     # --- why a model file cannot be used (catdog.model.UnusableModel) ---
     "unusable.folder": "这是一个文件夹，不是模型文件",
     "unusable.gone": "文件已不存在",
@@ -79,6 +94,8 @@ STRINGS = {
     "verdict.cat": "猫 — {percent} 的把握",
     "verdict.unsure": "拿不准（是狗的概率 {percent}）",
     # --- run titles (catdog.runs.run_title) ---
+    "run_title.automatic": "{dataset} · {photos} · {augmentation} · {time}",
+    "run_title.as_typed": "{title}",
     "run_title.per_class": "每类 {count} 张",
     "run_title.all_photos": "全部照片",
     "run_title.augmentation": "数据增强",
@@ -118,7 +135,7 @@ STRINGS = {
     "classify.camera_help": "用这台设备的相机拍一张照片",
     "classify.camera_photo": "相机照片",
     "classify.random_photo": "随机测试照片",
-    "classify.random_photo_help": "测试集里的一张照片，附带真实标签",
+    "classify.random_photo_help": "一张模型训练时没见过的照片（来自测试集，没有测试集时来自验证集），附带真实标签",
     "classify.unreadable": "{reason}。",
     "classify.refused": "未添加：每位访客一次最多保留 {count} 张照片。删掉一些才能再添加。",
     "classify.remove_all": "删除全部照片",
@@ -168,9 +185,10 @@ STRINGS = {
 **为什么卷积网络自己说不出“都不是”。** 一个猫狗模型只有两个答案：它的最后一步把看到的任何东西都变成
 一个“是狗”的概率，剩下的就算“猫”，所以一张汽车或蛋糕的照片也必须在两者之间分配。它学习时从没见过汽车，
 也就没有任何东西教它对汽车拿不准。为了发现这样的照片，我们换一个问题：它像不像训练时见过的任何照片？
-预训练网络用 1,280 个数描述每张照片；如果连 2,000 张训练照片里最相似的 10 张都离它很远，我们就说
-“这看起来既不是猫也不是狗”。它被设定为大约每 100 张真实的宠物照片里误判 1 张，而且也会被骗：
-大房间里的一只小宠物可能被误判，一幅狗的图画也可能蒙混过关。
+预训练网络用 1,280 个数描述每张照片；如果在它被判成的那种动物的训练照片（以及这些照片的各种变化版本：
+转过的、暗的、偏色的、模糊的，就像手机拍宠物那样）里，连最相似的 10 张都离它很远，我们就说
+“这看起来既不是猫也不是狗”。它被设定为大约每 200 张真实的宠物照片里误判 1 张，而且也会被骗：
+大房间里的一只小宠物可能被误判，一幅狗的图画或一座房子也可能蒙混过关。
 """,
     "classify.neither": "这看起来既不是猫也不是狗",
     "classify.neither_model_says": "只认识猫和狗的模型仍然会说：{verdict}。",
@@ -200,6 +218,8 @@ STRINGS = {
     "evaluate.evaluate": "评估",
     "evaluate.classifying": "正在用“{name}”识别这 {count} 张照片…",
     "evaluate.classifying_progress": "正在用“{name}”识别：{done} / {total} 张照片",
+    "evaluate.waiting": "“{name}”正在等待另一位访客的评估：服务器一次只评估一个，每个只评估一次。",
+    "evaluate.awaited_failed": "本页等待的“{name}”评估失败了。请点击**评估**重试。",
     "evaluate.press_evaluate": "点击**评估**，用“{name}”识别{split}的 {count} 张照片。",
     "evaluate.press_evaluate_two": "点击**评估**，用“{name}”和“{other}”识别{split}的 {count} 张照片。",
     "evaluate.accuracy": "准确率",
@@ -260,6 +280,10 @@ STRINGS = {
         "这节课要在常规大小的数据集（2,000 张训练照片、1,000 张验证照片）上训练，而这台服务器上还没有数据集。"
     ),
     "lesson.get_dataset": "到训练页面获取数据集",
+    "lesson.smaller_dataset": (
+        "这个数据集比讲义假设的小：每一步每类用 {per_class} 张照片训练，而不是 100 张；"
+        "并在 {validation} 张验证照片上评估，而不是 1,000 张。"
+    ),
     "lesson.busy": "“{title}”正在训练：等它结束后才能开始下一步。",
     "lesson.notes": "教师讲解要点",
     "lesson.notes_before": "按下运行之前：",
@@ -354,12 +378,13 @@ STRINGS = {
     "train.start_pretrained": "预训练 {backbone}（ImageNet）",
     "train.start_from_help": "预训练的骨干网络已经认识 ImageNet 的照片：只需要一个新的输出头和一小段微调。",
     "train.per_class": "每类训练照片数",
+    "train.fewer_photos": "这个数据集中有一类只有 {have} 张训练照片：这次训练每类用 {have} 张，而不是 {asked} 张。",
     "train.small_data": "{count}（小数据：观察过拟合）",
     "train.all_photos": "全部",
     "train.epochs": "训练轮数",
     "train.augmentation": "数据增强",
     "train.augmentation_help": (
-        "对每张训练照片随机翻转、旋转、缩放、平移并改变对比度。预训练模型不用数据增强时，每张照片的特征只需计算一次：快得多。"
+        "对每张训练照片随机翻转、旋转、缩放、平移并改变对比度。预训练模型使用数据增强时，还要为每张照片的一个增强版本计算特征：更慢，在共享照片上也没有更准。"
     ),
     "train.learning_rate": "学习率",
     "train.advanced": "高级选项",
@@ -369,6 +394,8 @@ STRINGS = {
     "train.batch_size": "批大小",
     "train.run_name": "训练名称",
     "train.run": "训练“{title}”",
+    "train.run_failed": "训练“{title}”失败：{reason}",
+    "train.run_ended_early": "训练“{title}”在第一轮结束前{status}，什么也没学到。",
     "train.status": "状态",
     "train.stopping": "正在停止…",
     "train.best_validation_accuracy": "最佳验证准确率",
@@ -391,6 +418,15 @@ STRINGS = {
     "train.progress.first_batch": "第 1/{epochs} 轮 · 第一批（TensorFlow 先构建模型的计算图）…",
     "train.progress.batch": "第 {epoch}/{epochs} 轮 · 第 {batch}/{batches} 批",
     "train.progress.batch_left": "第 {epoch}/{epochs} 轮 · 第 {batch}/{batches} 批 · 大约还剩 {seconds} 秒",
+    "train.phase_now": "当前：{phase}。",
+    "train.phase_time": "{phase} {seconds} 秒",
+    "train.phase_times": "各阶段用时：{times}。",
+    "phase.decoding": "解码照片",
+    "phase.features": "计算骨干网络的特征",
+    "phase.head": "训练分类头",
+    "phase.fine_tune": "微调",
+    "phase.training": "训练",
+    "phase.test": "给测试照片打分",
     "train.use_model": "用“{title}”来识别",
     "train.past_runs": "以往的训练",
     "train.runs.name": "名称",
@@ -404,6 +440,7 @@ STRINGS = {
     "train.runs.time": "用时",
     "train.runs.seconds_format": "%d 秒",
     "train.runs.status": "状态",
+    "train.runs.why": "失败原因",
     "train.on": "开",
     "train.off_short": "关",
     "train.guessing": "{state} · 在瞎猜：需要训练更久",
@@ -445,6 +482,9 @@ STRINGS = {
     "dataset_error.no_photos": "{folder} 的{split}中没有{animals}的照片",
     "dataset_error.cat_or_dog": "猫或狗",
     "dataset_error.too_few": "{folder} 的{split}中可读的照片太少，不是每一类都有",
+    "dataset_error.too_few_to_learn": (
+        "{folder} 的训练集中只有 {cats} 张猫和 {dogs} 张狗的照片；训练需要每一类至少 {minimum} 张可读的照片"
+    ),
     "fetch.not_web_address": "{url} 不是网址：必须以 `http://` 或 `https://` 开头",
     "fetch.no_splits": "来自 {url} 的 {file} 中没有存放猫狗照片的 `train/` 和 `validation/` 文件夹",
     "fetch.source_missing": "{source} 不存在",
@@ -499,16 +539,29 @@ STRINGS = {
     "cli.prediction_neither": "{path}：看起来既不是猫也不是狗（只看模型会说：{label}，是狗的概率 {percent}）",
     "cli.not_a_folder": "错误：{folder} 不是文件夹",
     "cli.neither_needs_backbone": "错误：{model} 没有预训练的骨干网络，而这项检查要用它的特征",
-    "cli.neither_saved": "{out}：{photos} 张训练照片，阈值 {threshold}（会标记 {percent} 的验证照片）",
+    "cli.neither_saved": "{out}：{photos} 张训练照片，阈值 {threshold}（会标记 {percent} 的验证照片及其变化版本）",
     "cli.neither_test": "被标记为既不是猫也不是狗的测试照片：{photos} 张中的 {percent}",
     "cli.explained": "{path}：{label}（是狗的概率 {percent}）；热力图在 {image}",
+    "cli.explained_neither": (
+        "{path}：看起来既不是猫也不是狗（只看模型会说：{label}，是狗的概率 {percent}）；热力图在 {image}"
+    ),
     "cli.explain_tflite": "错误：`explain` 需要 `.keras` 模型：TensorFlow Lite 文件不保留梯度",
     "cli.cannot_make_folder": "错误：无法创建文件夹 {folder}（{reason}）",
     "cli.pretrained_size": "错误：预训练骨干网络只接受 {side} × {side} 的照片，而不是 `--image-size {size}`",
     "cli.fine_tune_too_long": "错误：`--fine-tune-epochs {fine_tune}` 超过了 `--epochs {epochs}`",
     "cli.skipped": "已跳过 {path}：{reason}",
     "cli.trained": "最佳验证准确率 {validation}（第 {epoch} 轮），测试准确率 {test}，用时 {seconds} 秒",
+    "cli.trained_without_test": (
+        "最佳验证准确率 {validation}（第 {epoch} 轮），用时 {seconds} 秒（没有测试集，因此没有测试准确率）"
+    ),
+    "cli.phase_begins": "▸ {phase}…",
+    "cli.phase_times": "各阶段用时：{times}",
     "cli.saved_model": "已保存 {model} 和 {record}",
+    "cli.export_wrong_suffix": "错误：--format {format} 写出的是 {suffix} 文件，而不是 {file}",
+    "cli.export_quantize_keras": "错误：--quantize {quantize} 只用于 --format tflite；.keras 文件就是模型原样",
+    "cli.cannot_write": "错误：无法写入 {file}（{reason}）",
+    "cli.exported": "已保存 {file}（{megabytes} MB，{seconds} 秒）",
+    "cli.try_exported": "试一试：python -m catdog predict --model {file} PHOTO",
     "cli.bfloat16_unavailable": "这台计算机无法运行 bfloat16：已改用 float32 训练",
     "cli.no_readable_photos": "错误：{folder}/cats 和 {folder}/dogs 中没有可读的照片",
     "cli.accuracy": "在 {n} 张照片上的准确率为 {accuracy}（用时 {seconds} 秒）",
