@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from catdog.config import UNCLAIMED_UPLOAD_S, UPLOADS_HELD_BYTES_MAX, UPLOADS_HELD_FILES_MAX
+from catdog.config import KEPT_PHOTOS_MAX, UNCLAIMED_UPLOAD_S, UPLOADS_HELD_BYTES_MAX, UPLOADS_HELD_FILES_MAX
 
 log = logging.getLogger("catdog")
 
@@ -50,6 +50,7 @@ class UploadBudget:
         self.refused = 0  # uploads refused since the start, for logs and benchmarks
         self._held: dict[str, dict[str, _Held]] = {}  # session id: {file id: what the store holds}
         self._last_upload: dict[str, float] = {}  # session id: clock() at its last stored upload
+        self._refused_names: dict[str, list[str]] = {}  # session id: names refused since its page last asked
         self._lock = threading.Lock()  # taken before the store's own lock, never after
         # The store's own methods, called from the wrappers that replace them on this one object.
         self._add, self._get = store.add_file, store.get_files
@@ -82,6 +83,8 @@ class UploadBudget:
             count, size = len(others) + 1, sum(held.size for held in others.values()) + len(file.data)
             if count > self.files_max or size > self.bytes_max:
                 self.refused += 1
+                self._refused_names.setdefault(session_id, []).append(file.name)
+                del self._refused_names[session_id][:-KEPT_PHOTOS_MAX]  # a page lists no more; a flood leaves no more
                 log.warning(
                     "upload refused: session %s would hold %d files and %d bytes (at most %d and %d)",
                     session_id,
@@ -94,6 +97,12 @@ class UploadBudget:
             self._add(session_id, file)
             self._held.setdefault(session_id, {})[file.file_id] = _Held(len(file.data))
             self._last_upload[session_id] = self.clock()
+
+    def take_refused(self, session_id: str) -> list[str]:
+        """The names of the session's uploads refused since the last call: its page says so (the browser shows
+        only a red chip, which goes with the batch)."""
+        with self._lock:
+            return self._refused_names.pop(session_id, [])
 
     def get_files(self, session_id: str, file_ids: Sequence[str]) -> list:
         """The store's get_files; what it returns is claimed, and kept until removed or the session ends."""
@@ -112,6 +121,7 @@ class UploadBudget:
 
     def remove_session_files(self, session_id: str) -> None:
         with self._lock:
+            self._refused_names.pop(session_id, None)
             self._remove_session(session_id)
             self._forget(session_id, list(self._held.get(session_id, {})))
 

@@ -9,8 +9,17 @@ import streamlit as st
 from PIL import Image
 
 from catdog.charts import probability_figure
-from catdog.config import CLASS_NAMES, DATA_DIR, KEPT_BYTES_MAX, KEPT_PHOTOS_MAX, PHOTO_SUFFIXES
+from catdog.config import (
+    CLASS_NAMES,
+    DATA_DIR,
+    KEPT_BYTES_MAX,
+    KEPT_PHOTOS_MAX,
+    PHOTO_SUFFIXES,
+    UPLOADS_HELD_BYTES_MAX,
+    UPLOADS_HELD_FILES_MAX,
+)
 from catdog.data import find_dataset, folders_stamp, list_datasets
+from catdog.i18n import Message
 from catdog.photos import KeptPhoto, PhotoError, enlarge, jpeg_bytes, load_photo, overlay
 from catdog.visitor_text import csv_cell, markdown_literal
 from catdog.wording import UnusableModel, is_unsure, percent, verdict
@@ -19,6 +28,7 @@ from pages.kept_photos import kept_photos, set_kept_photos
 from pages.language import language, t
 from pages.models import current_classifier, try_load_classifier, usable_models
 from pages.pictures import scroll_into_view
+from pages.server_memory import refused_uploads
 from pages.sidebar import model_label, presenting
 
 route_through_app()  # first: a shared link to this page opens the whole app
@@ -67,6 +77,11 @@ def photo_sources_ui():
         args=(f"uploads_{batch}",),
     )
     sources = [(f.name, f, None) for f in st.session_state.pop(SENT_UPLOADS, [])]
+    # Uploads past the session's budget (catdog.uploads) never reach the uploader's value: say which, and why.
+    limits = {"files": UPLOADS_HELD_FILES_MAX, "megabytes": UPLOADS_HELD_BYTES_MAX // 10**6}
+    refused = [(name, Message("classify.upload_refused", limits)) for name in refused_uploads()]
+    if refused:
+        st.session_state[UNREADABLE] = st.session_state.get(UNREADABLE, [])[-KEPT_PHOTOS_MAX:] + refused
     row = st.container(horizontal=True, vertical_alignment="center", gap="medium")  # wraps on a narrow screen
     if row.toggle("📷 " + t("classify.camera"), key="use_camera", help=t("classify.camera_help")):
         generation = st.session_state.get("camera_generation", 0)  # a new one empties the camera for the next photo

@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException
 from streamlit import config
 from streamlit.runtime import Runtime
 from streamlit.runtime.memory_session_storage import MemorySessionStorage
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from catdog.config import MEMORY_RELEASE_DELAY_S
 from catdog.memory import MemoryReleaser
@@ -50,6 +51,13 @@ def guard_server_memory() -> None:
         budget = UploadBudget.install(store, refuse_upload, on_drop=releaser.request)
         budget.sweep(budget.unclaimed_s / SWEEPS_PER_UNCLAIMED_S)
     _close_sessions_when_reconnect_time_is_up(runtime, releaser)
+
+
+def refused_uploads() -> list[str]:
+    """The names of this visitor's uploads the budget refused since the page last asked; none outside a server."""
+    ctx = get_script_run_ctx()
+    budget = getattr(Runtime.instance().uploaded_file_mgr, "catdog_upload_budget", None) if Runtime.exists() else None
+    return budget.take_refused(ctx.session_id) if budget and ctx else []
 
 
 def refuse_upload(reason: str) -> HTTPException:

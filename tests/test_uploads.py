@@ -13,6 +13,7 @@ from conftest import FakeClock
 from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
 from streamlit.runtime.uploaded_file_manager import UploadedFileRec
 
+from catdog.config import KEPT_PHOTOS_MAX
 from catdog.memory import MemoryReleaser, malloc_trim
 from catdog.uploads import UploadBudget
 
@@ -59,6 +60,24 @@ def test_a_session_is_refused_past_its_file_count_and_stores_none_of_the_refused
     assert held_bytes(store) == 3 * MB
     assert store.get_files("visitor", ["f3"]) == []
     assert budget.refused == 1
+
+
+def test_the_names_of_a_sessions_refused_uploads_are_handed_to_its_page_once(store, clock):
+    budget = bound(store, clock, files_max=1)
+    upload(store, "visitor", "kept", MB)
+    for name in ("late-1", "late-2"):
+        with pytest.raises(Refused):
+            upload(store, "visitor", name, MB)
+    with pytest.raises(Refused):
+        upload(store, "other", "x", 20 * MB)
+    assert budget.take_refused("visitor") == ["late-1.jpg", "late-2.jpg"]
+    assert budget.take_refused("visitor") == []  # said once
+    store.remove_session_files("other")  # the session ended: nothing of it is kept
+    assert budget.take_refused("other") == []
+    for i in range(KEPT_PHOTOS_MAX + 5):  # a flood leaves no more names behind than a page lists
+        with pytest.raises(Refused):
+            upload(store, "visitor", f"flood-{i}", MB)
+    assert budget.take_refused("visitor") == [f"flood-{i}.jpg" for i in range(5, KEPT_PHOTOS_MAX + 5)]
 
 
 def test_a_session_is_refused_past_its_bytes_and_other_sessions_have_their_own_budget(store, clock):

@@ -141,6 +141,9 @@ STRINGS = {
     "classify.random_photo_help": (
         "A photo the models did not train on (the test set, or the validation set if there is none), and its true label"
     ),
+    "classify.upload_refused": (
+        "not taken: the server holds at most {files} photos and {megabytes} MB of one visitor's uploads at a time"
+    ),
     "classify.unreadable": "{reason}.",
     "classify.refused": "not added: one visitor keeps up to {count} photos at a time. Remove some to add more.",
     "classify.remove_all": "Remove all photos",

@@ -136,6 +136,7 @@ STRINGS = {
     "classify.camera_photo": "相机照片",
     "classify.random_photo": "随机测试照片",
     "classify.random_photo_help": "一张模型训练时没见过的照片（来自测试集，没有测试集时来自验证集），附带真实标签",
+    "classify.upload_refused": "未接收：服务器一次最多为每位访客保存 {files} 张照片、共 {megabytes} MB 的上传",
     "classify.unreadable": "{reason}。",
     "classify.refused": "未添加：每位访客一次最多保留 {count} 张照片。删掉一些才能再添加。",
     "classify.remove_all": "删除全部照片",
