@@ -11,19 +11,18 @@ from PIL import Image
 from catdog.charts import probability_figure
 from catdog.config import (
     CLASS_NAMES,
-    DATA_DIR,
     KEPT_BYTES_MAX,
     KEPT_PHOTOS_MAX,
     PHOTO_SUFFIXES,
     UPLOADS_HELD_BYTES_MAX,
     UPLOADS_HELD_FILES_MAX,
 )
-from catdog.data import find_dataset, folders_stamp, list_datasets
 from catdog.i18n import Message
 from catdog.photos import KeptPhoto, PhotoError, enlarge, jpeg_bytes, load_photo, overlay
 from catdog.visitor_text import csv_cell, markdown_literal
 from catdog.wording import UnusableModel, is_unsure, percent, verdict
 from pages import route_through_app
+from pages.datasets import dataset, datasets
 from pages.kept_photos import kept_photos, set_kept_photos
 from pages.language import language, t
 from pages.models import current_classifier, try_load_classifier, usable_models
@@ -48,17 +47,16 @@ SCROLL_TO = "scroll_to"  # session state: the key of the card the page brings in
 SHOWN = "shown_photo"  # presentation mode shows one kept photo at a time: its index, newest first
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def test_photos(stamp: tuple) -> list[tuple[str, int]]:
+def test_photos() -> list[tuple[Path, int]]:
     """(path, label) of every photo no model trained on in the data folder: the demo's sample pool.
 
-    Each dataset's test split, else its validation split (the tutorial's download has no test split). Cached
-    under the folders' stamp (catdog.data.folders_stamp), so data downloaded while the server runs counts.
+    Each dataset's test split, else its validation split (the tutorial's download has no test split); listed as the
+    other pages list them (pages.datasets), so data downloaded while the server runs counts at once.
     """
     pool = []
-    for root in list_datasets(DATA_DIR):
-        splits = find_dataset(root).splits
-        pool += [(str(path), label) for path, label in splits.get("test") or splits.get("validation", [])]
+    for root in datasets():
+        splits = dataset(root).splits
+        pool += splits.get("test") or splits.get("validation", [])
     return pool
 
 
@@ -88,7 +86,7 @@ def photo_sources_ui():
         snapshot = st.camera_input(t("classify.camera"), key=f"camera_{generation}")
         if snapshot is not None:
             sources.append((CAMERA_PHOTO, snapshot, None))
-    samples = test_photos(folders_stamp(DATA_DIR))
+    samples = test_photos()
     if samples and row.button(
         "🎲 " + t("classify.random_photo"), key="random_sample", help=t("classify.random_photo_help")
     ):

@@ -7,7 +7,6 @@ import streamlit as st
 
 from catdog.charts import confusion_figure, probability_histogram_figure, roc_figure
 from catdog.config import CLASS_NAMES, DOG_THRESHOLD, EVALUATIONS_KEPT, SPLITS
-from catdog.data import find_dataset
 from catdog.evaluation import (
     EvaluationFailed,
     EvaluationStore,
@@ -28,7 +27,7 @@ from catdog.photos import load_photo, model_input, overlay
 from catdog.visitor_text import csv_cell, markdown_literal
 from catdog.wording import UnusableModel, percent
 from pages import route_through_app
-from pages.datasets import pick_dataset
+from pages.datasets import dataset, pick_dataset
 from pages.language import language, t
 from pages.models import current_classifier, load_classifier, try_load_classifier, usable_models
 from pages.sidebar import model_label, presenting
@@ -46,7 +45,7 @@ NO_MODEL = ""  # the "Compare with" choice of no second model
 def folder_ui(dataset_column, split_column) -> tuple[Path, str, list]:
     """The dataset and split to score on, the test split by default; returns (dataset, split, its photos)."""
     root = pick_dataset("evaluate_dataset", t("evaluate.no_dataset"), container=dataset_column)
-    splits = {split: items for split, items in find_dataset(root).splits.items() if items}
+    splits = {split: items for split, items in dataset(root).splits.items() if items}
     names = [split for split in SPLITS if split in splits]
     # Choices are labelled from dicts made in this run's language: a widget may call its format_func between runs.
     labels = {s: t("evaluate.split_count", split=t(f"split.{s}"), count=len(splits[s])) for s in names}

@@ -22,14 +22,14 @@ from catdog.config import (
     SMALL_DATA_PER_CLASS,
     TrainConfig,
 )
-from catdog.data import find_dataset, limit_per_class
+from catdog.data import limit_per_class
 from catdog.jobs import current_job, forget_job, starter
 from catdog.photos import PhotoError, enlarge, jpeg_bytes, load_photo, model_input, overlay
 from catdog.runs import AUTOMATIC_TITLE, RUNNING, RunRecord, delete_run, list_runs, phase_name, phase_times, run_title
 from catdog.visitor_text import markdown_literal
 from pages import route_through_app
 from pages.access import training_allowed_ui, visitor
-from pages.datasets import dataset_counts, pick_dataset, smallest_class
+from pages.datasets import dataset, dataset_counts, pick_dataset, smallest_class
 from pages.language import curve_chart_config, language, t
 from pages.models import MODEL_KEY, unusable_models_ui
 from pages.pictures import picture_html, scroll_into_view
@@ -75,7 +75,7 @@ def dataset_ui(may_train: bool) -> Path:
     counts[t("common.total")] = counts.sum(axis=1)
     count_column, sample_column = st.columns([1, 2])
     count_column.dataframe(counts, key="dataset_counts")
-    samples = limit_per_class(find_dataset(root).splits["train"], 4)
+    samples = limit_per_class(dataset(root).splits["train"], 4)
     sample_column.html(sample_grid_html(tuple(p for p, _ in samples)))
     return root
 

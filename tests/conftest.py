@@ -352,8 +352,9 @@ def app_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     module attributes is enough for them. pages/models.py is an ordinary module imported once,
     so its own MODELS_DIR is patched too. Also: no training job from an earlier test, the
     CATDOG_TRAINING variables unset, no wrong passwords left in the server's password guard, and
-    st.cache_data cleared (the Classify page caches the list of test photos it finds under the data
-    folder). Afterwards a job a test left running is stopped and waited for, so no training thread
+    st.cache_data cleared (pages cache what they draw from files; pages.datasets caches its listings
+    under the folders' modification times, which each test's fresh folders change anyway).
+    Afterwards a job a test left running is stopped and waited for, so no training thread
     outlives its test.
     """
     import streamlit as st
