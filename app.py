@@ -6,6 +6,7 @@ import streamlit as st
 from pages import keep_tensorflow_kernels
 from pages.downloads import model_download_ui
 from pages.language import choose_language, language_ui, t
+from pages.lost_session import lost_session_ui
 from pages.server_memory import guard_server_memory
 from pages.sidebar import choose_presentation, model_picker_ui, presentation_ui
 
@@ -22,6 +23,7 @@ page = st.navigation(
         st.Page("pages/lesson.py", title=t("app.lesson"), icon="🎓"),
     ]
 )
+lost_session_ui()  # above every page: a visitor who came back to a restarted server is told why the page is empty
 language_ui()
 presentation_ui()
 picked = model_picker_ui()

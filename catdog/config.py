@@ -30,7 +30,6 @@ SHARED_DATASET = PROJECT_DIR.parent / "shared" / "data" / "cats_vs_dogs_small"
 SHARED_WEIGHTS = PROJECT_DIR.parent / "shared" / "weights"
 
 
-
 # ImageNet backbones a model can start from, by the name --pretrained takes (catdog.model builds them).
 @dataclass(frozen=True)
 class Backbone:
@@ -75,6 +74,15 @@ INFERENCE_BATCH = 64
 # Evaluations a server keeps for every visitor (catdog.evaluation.EvaluationStore), the least recently asked
 # for dropped first: each is a few numbers per photo, and computing one costs a few seconds per 100 photos.
 EVALUATIONS_KEPT = 8
+# Photos that many visitors send at the same moment go through a model together (catdog.serving.Batcher): at
+# most this many in one call, gathered for at most this long; a visitor waits at most SERVING_TIMEOUT_S.
+SERVING_BATCH_MAX = 16
+SERVING_WAIT_S = 0.004
+SERVING_TIMEOUT_S = 60.0
+# What a model said about photos it saw lately, answered again without it (a class pressing "Random test
+# photo", a shared sample), kept per model: the model input (150 KB at 224 × 224) and a few numbers each.
+PREDICTIONS_CACHED_MAX = 256
+PREDICTIONS_CACHED_BYTES_MAX = 48_000_000
 
 # A dog probability at or above this is a dog; below it, a cat.
 DOG_THRESHOLD = 0.5

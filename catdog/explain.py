@@ -63,6 +63,24 @@ def feature_map(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
     return np.asarray(up_to_pool(pixels[None], training=False), np.float32)[0]
 
 
+def pooled_head(model: keras.Model) -> tuple[keras.Model, layers.Dense] | None:
+    """(the model up to its global average pooling, its final unit) when it ends pooling → dropout → one sigmoid
+    unit, as catdog's models do; None otherwise.
+
+    Everything a verdict needs then follows from that one feature map: the pooled features (what
+    catdog.neither compares), the probability, and Grad-CAM's heatmap (head_heatmap), in one model call.
+    """
+    *_, pool, unit = [layer for layer in model.layers if not isinstance(layer, layers.Dropout)]
+    if not (
+        isinstance(pool, layers.GlobalAveragePooling2D)
+        and isinstance(unit, layers.Dense)
+        and unit.activation is keras.activations.sigmoid
+        and unit.units == 1
+    ):
+        return None
+    return keras.Model(model.input, _call(pool).input_tensors[0]), unit
+
+
 def head_heatmap(features: np.ndarray, unit: keras.layers.Dense) -> np.ndarray:
     """heatmap() of a feature map (h, w, channels) seen through pooling and `unit`, without the layers before.
 
@@ -71,10 +89,21 @@ def head_heatmap(features: np.ndarray, unit: keras.layers.Dense) -> np.ndarray:
     heatmap is the map weighted by the unit's kernel, where positive for the verdict's class. Training
     uses it on a frozen backbone's map, computed once, to draw each epoch's heatmap for free.
     """
+    return read_feature_maps(features[None], unit)[2][0]
+
+
+def read_feature_maps(maps: np.ndarray, unit: keras.layers.Dense) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dog probabilities (n,), pooled features (n, channels), heatmaps (n, h, w)) of feature maps
+    (n, h, w, channels) seen through global average pooling and `unit`: what pooled_head's model gives."""
+    maps = np.asarray(maps, np.float32)
     kernel = keras.ops.convert_to_numpy(unit.kernel).astype(np.float32)[:, 0]  # (channels,)
     bias = float(keras.ops.convert_to_numpy(unit.bias)[0])
-    sign = 1.0 if features.mean(axis=(0, 1)) @ kernel + bias >= DOG_LOGIT else -1.0
-    return _scaled(np.maximum(sign * features @ kernel, 0))
+    pooled = maps.mean(axis=(1, 2))
+    logits = pooled @ kernel + bias
+    signs = np.where(logits >= DOG_LOGIT, 1.0, -1.0).astype(np.float32)  # the verdict's class: dog, or cat
+    cams = np.maximum(signs[:, None, None] * (maps @ kernel), 0)
+    probabilities = (1 / (1 + np.exp(-logits))).astype(np.float32)
+    return probabilities, pooled, np.stack([_scaled(cam) for cam in cams]) if len(cams) else cams
 
 
 def _scaled(cam: np.ndarray) -> np.ndarray:

@@ -177,12 +177,17 @@ def input_size(model: keras.Model) -> int:
 
 def predict_dog_probability(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
     """Dog probabilities (n,) for pixels (n, size, size, 3) uint8, through the model's one traced call."""
+    return predict_outputs(model, pixels).reshape(-1)
+
+
+def predict_outputs(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
+    """A one-output model's outputs (n, ...) float32 for pixels (n, size, size, 3) uint8, INFERENCE_BATCH at a time."""
     call = traced_call(model)
     batch = INFERENCE_BATCH
-    chunks = [call(tf.constant(pixels[i : i + batch])) for i in range(0, len(pixels), batch)]
+    chunks = [np.asarray(call(tf.constant(pixels[i : i + batch])), np.float32) for i in range(0, len(pixels), batch)]
     if not chunks:
-        return np.zeros(0, np.float32)
-    return np.concatenate([np.asarray(c, np.float32).reshape(-1) for c in chunks])
+        return np.zeros((0, *model.output_shape[1:]), np.float32)
+    return np.concatenate(chunks)
 
 
 def traced_call(model: keras.Model) -> Callable[[tf.Tensor], object]:

@@ -134,7 +134,7 @@ class NeitherDetector:
 
         Raises PhotoError for a file that is not a readable photo.
         """
-        return probabilities_and_features(self.model, self._pixels(photos))
+        return probabilities_and_features(self.model, self.inputs(photos))
 
     def score(self, photos: Photos) -> np.ndarray:
         """Distances (n,) of photos, files or pixels to the training photos; above `threshold` is "neither"."""
@@ -187,8 +187,8 @@ class NeitherDetector:
                 int(saved["neighbours"]),
             )
 
-    def _pixels(self, photos: Photos) -> np.ndarray:
-        """(n, size, size, 3) uint8 at the model's input size, whatever came in."""
+    def inputs(self, photos: Photos) -> np.ndarray:
+        """What the detector's model receives: (n, size, size, 3) uint8 at its input size, whatever came in."""
         size = int(self.model.input_shape[1])
         if isinstance(photos, np.ndarray) and photos.shape[1:] == (size, size, 3):
             return photos.astype(np.uint8, copy=False)

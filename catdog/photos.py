@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import math
@@ -110,11 +111,16 @@ class KeptPhoto:
     jpeg: bytes
     original_size: tuple[int, int]  # (width, height) of the file sent, upright
     true_label: str | None = None  # known for a photo from a labelled dataset
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)  # this copy's: the same photo sent twice is two
 
     @classmethod
     def keep(cls, name: str, photo: Image.Image, true_label: str | None = None) -> KeptPhoto:
         return cls(name, jpeg_bytes(photo), original_size(photo), true_label)
+
+    @property
+    def digest(self) -> str:
+        """The same for the same photo, whoever sent it: what a server's answers are remembered by."""
+        return hashlib.sha256(self.jpeg).hexdigest()
 
     def photo(self) -> Image.Image:
         return load_photo(self.jpeg)

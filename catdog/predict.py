@@ -6,18 +6,31 @@ file classifies through LiteRT alone, and `python -m catdog predict` of one star
 
 from __future__ import annotations
 
+import dataclasses
+import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
+from catdog.config import (
+    PREDICTIONS_CACHED_BYTES_MAX,
+    PREDICTIONS_CACHED_MAX,
+    SERVING_BATCH_MAX,
+    SERVING_TIMEOUT_S,
+    SERVING_WAIT_S,
+)
 from catdog.photos import PhotoSource, load_photo, model_input
 from catdog.runs import RunRecord, read_record
+from catdog.serving import Batcher, ResultCache
 from catdog.tflite import TFLiteModel
 from catdog.wording import label_of, verdict
+
+_SERVING_SET_UP = threading.Lock()  # one batcher and one cache per classifier, however many visitors ask first
 
 if TYPE_CHECKING:
     from catdog.neither import NeitherDetector
@@ -31,6 +44,7 @@ class Prediction:
     # How unlike the training photos it looks (catdog.neither), and the detector's limit; None: not checked.
     neither_distance: float | None = None
     neither_threshold: float | None = None
+    heatmap: np.ndarray | None = None  # where the model looked, (h, w) in [0, 1], when computed with the verdict
 
     @property
     def neither(self) -> bool:
@@ -55,6 +69,10 @@ class Classifier:
     image_size: int
     record: RunRecord | None  # how it was trained, when its run record was saved beside it
     detector: NeitherDetector | None = None  # says when a photo is neither a cat nor a dog
+    # A server's: every visitor's photos through the model together (classify_shared), and the latest answers.
+    _batcher: Batcher | None = field(default=None, init=False, repr=False)
+    _answers: ResultCache | None = field(default=None, init=False, repr=False)
+    _head: tuple | None = field(default=None, init=False, repr=False)  # explain.pooled_head's, or () for none
 
     @classmethod
     def load(cls, path: str | Path, check_neither: bool = True) -> Classifier:
@@ -98,17 +116,89 @@ class Classifier:
 
     def classify_pixels(self, pixels: np.ndarray, photo: Image.Image | None = None) -> Prediction:
         """One model input (size, size, 3) uint8; `photo`, the photo it came from, for another model's detector."""
+        return self.classify_batch([pixels], None if photo is None else [self._detector_input(photo)])[0]
+
+    def classify_batch(
+        self, pixels: Sequence[np.ndarray], detector_inputs: Sequence[np.ndarray | None] | None = None
+    ) -> list[Prediction]:
+        """Model inputs (size, size, 3) uint8, in one model call, each with its heatmap where the model allows.
+
+        detector_inputs: the photos at the "neither" detector's input size (_detector_input), where its model
+        is another than this one; else the detector reads `pixels` (a smaller model's, scaled up).
+        A model ending in pooling and one unit (catdog's) gives the probability, the features its
+        "neither" detector compares and Grad-CAM's heatmap from one feature map (catdog.explain);
+        any other gives its probability, and its heatmap later from heatmap().
+        """
         started = time.perf_counter()
-        detector, distance = self.detector, None
-        if detector is not None and detector.model_path.resolve() == self.path.resolve():
-            probabilities, features = detector.features(pixels[None])  # one pass: the verdict and the features
-            probability, distance = float(probabilities[0]), float(detector.distance(features, probabilities)[0])
+        batch = np.stack(pixels)
+        detector, distances, heatmaps = self.detector, None, [None] * len(batch)
+        shared = detector is not None and detector.model_path.resolve() == self.path.resolve()
+        if head := self._pooled_head():
+            from catdog.explain import read_feature_maps
+            from catdog.model import predict_outputs
+
+            probabilities, features, heatmaps = read_feature_maps(predict_outputs(head[0], batch), head[1])
+            if shared:
+                distances = detector.distance(features, probabilities)
+        elif shared:
+            probabilities, features = detector.features(batch)
+            distances = detector.distance(features, probabilities)
         else:
-            probability = float(self.dog_probabilities(pixels[None])[0])
-            if detector is not None:
-                distance = float(detector.score([pixels if photo is None else photo])[0])
+            probabilities = self.dog_probabilities(batch)
+        if detector is not None and distances is None:
+            seen = detector_inputs if detector_inputs and all(x is not None for x in detector_inputs) else None
+            distances = detector.score(batch if seen is None else np.stack(seen))
+        seconds = (time.perf_counter() - started) / len(batch)
         threshold = None if detector is None else detector.threshold
-        return Prediction(pixels, probability, time.perf_counter() - started, distance, threshold)
+        return [
+            Prediction(
+                one,
+                float(probabilities[i]),
+                seconds,
+                None if distances is None else float(distances[i]),
+                threshold,
+                heatmaps[i],
+            )
+            for i, one in enumerate(batch)
+        ]
+
+    def classify_shared(self, photo: Image.Image, digest: str | None = None) -> Prediction:
+        """classify_photo for one of many visitors at once: batched with theirs, and the answer for a photo with
+        the same digest (catdog.photos.KeptPhoto.digest) given again from memory. Raises TimeoutError when the
+        server is too busy to answer within SERVING_TIMEOUT_S."""
+        started = time.perf_counter()
+        with _SERVING_SET_UP:
+            if self._batcher is None:
+                self._batcher = Batcher(self._classify_items, SERVING_BATCH_MAX, SERVING_WAIT_S, name=self.path.stem)
+                self._answers = ResultCache(PREDICTIONS_CACHED_MAX, PREDICTIONS_CACHED_BYTES_MAX, _prediction_bytes)
+        prediction = self._answers.get(digest) if digest else None
+        if prediction is None:
+            item = (model_input(photo, self.image_size), self._detector_input(photo))
+            prediction = self._batcher(item, SERVING_TIMEOUT_S)
+            if digest:
+                self._answers.put(digest, prediction)
+        # Each visitor's own copy (the arrays shared): how long it took them, whatever it took another.
+        return dataclasses.replace(prediction, seconds=time.perf_counter() - started)
+
+    def _classify_items(self, items: list[tuple[np.ndarray, np.ndarray | None]]) -> list[Prediction]:
+        pixels, detector_inputs = zip(*items)
+        return self.classify_batch(pixels, detector_inputs)
+
+    def _detector_input(self, photo: Image.Image) -> np.ndarray | None:
+        """The photo as the "neither" detector's model receives it, when that model is another than this one."""
+        detector = self.detector
+        if detector is None or detector.model_path.resolve() == self.path.resolve():
+            return None
+        return detector.inputs([photo])[0]
+
+    def _pooled_head(self) -> tuple | None:
+        if self._head is None:
+            self._head = ()
+            if not isinstance(self.model, TFLiteModel):
+                from catdog.explain import pooled_head
+
+                self._head = pooled_head(self.model) or ()
+        return self._head or None
 
     def dog_probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """(n,) float32 dog probabilities for model inputs (n, size, size, 3) uint8."""
@@ -126,9 +216,12 @@ class Classifier:
     def heatmap(self, pixels: np.ndarray) -> np.ndarray:
         """Where the model looked in one model input (size, size, 3) uint8: Grad-CAM, (h, w) in [0, 1].
 
-        Its first call traces the model's Grad-CAM (a few CPU seconds for MobileNetV2): call it only
-        for a model whose heatmap will be shown.
+        A model ending in pooling and one unit gives it with its verdict (classify_batch); for any other, the
+        first call traces the model's Grad-CAM (a few CPU seconds): call it only for a model whose heatmap will
+        be shown.
         """
+        if self._pooled_head():
+            return self.classify_batch([pixels])[0].heatmap
         from catdog.explain import heatmap
 
         return heatmap(self.model, pixels)
@@ -144,3 +237,8 @@ class Classifier:
         from catdog.explain import activations
 
         return activations(self.model, pixels, layer)
+
+
+def _prediction_bytes(prediction: Prediction) -> int:
+    heatmap = 0 if prediction.heatmap is None else prediction.heatmap.nbytes
+    return prediction.pixels.nbytes + heatmap + 200

@@ -1,5 +1,6 @@
 """Classify page: upload photos (or take one), see what the convnet sees and how sure it is."""
 
+import contextlib
 import logging
 import random
 from pathlib import Path
@@ -7,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 from PIL import Image
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from catdog.charts import probability_figure
 from catdog.config import (
@@ -19,13 +21,14 @@ from catdog.config import (
 )
 from catdog.i18n import Message
 from catdog.photos import KeptPhoto, PhotoError, enlarge, jpeg_bytes, load_photo, overlay
+from catdog.runs import read_record
 from catdog.visitor_text import csv_cell, markdown_literal
 from catdog.wording import UnusableModel, is_unsure, percent, verdict
 from pages import route_through_app
 from pages.datasets import dataset, datasets
 from pages.kept_photos import kept_photos, set_kept_photos
 from pages.language import language, t
-from pages.models import current_classifier, try_load_classifier, usable_models
+from pages.models import current_classifier, picked_model, try_load_classifier, usable_models
 from pages.pictures import scroll_into_view
 from pages.server_memory import refused_uploads
 from pages.sidebar import model_label, presenting
@@ -96,7 +99,8 @@ def photo_sources_ui():
 
 
 def keep_photos(sources, classifier) -> None:
-    """Decode what was just sent, keep each photo as a small JPEG and classify it; then let go of the upload's bytes.
+    """Decode what was just sent, keep each photo as a small JPEG and classify it (once the model has loaded: else
+    classify_kept does, later); then let go of the upload's bytes.
 
     A visitor keeps at most KEPT_PHOTOS_MAX photos and KEPT_BYTES_MAX bytes of them: on a shared demo
     server, one playful visitor cannot fill its memory.
@@ -113,7 +117,9 @@ def keep_photos(sources, classifier) -> None:
             unreadable.append((name, error.said))
             continue
         new.append(KeptPhoto.keep(name, photo, true_label))
-        results[(str(classifier.path), new[-1].id)] = classifier.classify_photo(photo)
+        if classifier is not None:
+            with contextlib.suppress(TimeoutError):  # too busy: classify_kept tries again on the next run
+                results[(str(classifier.path), new[-1].id)] = classifier.classify_shared(photo, new[-1].digest)
     set_kept_photos(new + kept)  # the newest first, each upload in its own order
     st.session_state[SHOWN] = 0  # presentation mode shows the photo just sent
     st.session_state[UNREADABLE] = (
@@ -135,7 +141,9 @@ def keep_photos(sources, classifier) -> None:
 def _take_uploads(key: str) -> None:
     """Take a batch of uploads as it arrives (Streamlit sends the value once every file in it has arrived)
     and move on to a fresh uploader, which lists nothing."""
-    st.session_state[SENT_UPLOADS] = list(st.session_state.get(key) or [])
+    # A file removed from the uploader before the batch was taken stays in its value as a DeletedFile, without a name.
+    files = st.session_state.get(key) or []
+    st.session_state[SENT_UPLOADS] = [f for f in files if isinstance(f, UploadedFile)]
     st.session_state[UPLOAD_BATCH] = st.session_state.get(UPLOAD_BATCH, 0) + 1
 
 
@@ -158,13 +166,23 @@ def _release_uploads(files) -> None:
 
 
 def classify_kept(classifiers) -> dict[str, list]:
-    """{model path: [Prediction per kept photo]}: each model classifies each photo once per visitor."""
+    """{model path: [Prediction per kept photo]}: each model classifies each photo once per visitor.
+
+    Each photo goes through the model with whatever other visitors send at the same moment, and a photo the
+    server has seen lately is answered from memory (catdog.serving). On a server too busy to answer in time,
+    the page says so and stops; its next run tries again.
+    """
     kept, results = kept_photos(), st.session_state.setdefault(RESULTS, {})
     by_model = {}
     for classifier in classifiers:
         missing = [p for p in kept if (str(classifier.path), p.id) not in results]
         for photo in missing:
-            results[(str(classifier.path), photo.id)] = classifier.classify_photo(photo.photo())
+            try:
+                results[(str(classifier.path), photo.id)] = classifier.classify_shared(photo.photo(), photo.digest)
+            except TimeoutError:
+                log.warning("no verdict within the serving timeout: the server is overloaded")
+                st.warning(t("classify.busy"), icon="⏳")
+                st.stop()
         if missing:
             log.info("classified %d kept photos with %s", len(missing), classifier.path.name)
         by_model[str(classifier.path)] = [results[(str(classifier.path), p.id)] for p in kept]
@@ -178,7 +196,8 @@ def where_it_looked(classifier, photo: KeptPhoto, prediction) -> bytes:
     if key not in heatmaps:
         shown = photo.photo()
         shown.thumbnail((HEATMAP_SIDE, HEATMAP_SIDE))
-        heatmaps[key] = jpeg_bytes(overlay(shown, classifier.heatmap(prediction.pixels)), quality=85)
+        cam = prediction.heatmap if prediction.heatmap is not None else classifier.heatmap(prediction.pixels)
+        heatmaps[key] = jpeg_bytes(overlay(shown, cam), quality=85)
     return heatmaps[key]
 
 
@@ -359,17 +378,39 @@ def show_photo(index: int) -> None:
     st.session_state[SHOWN] = index
 
 
-def how_it_works_ui(image_size: int) -> None:
+def how_it_works_ui(image_size: int | None) -> None:
+    """How the verdict comes about; image_size, the model's input side (None while it loads: its record's, if any;
+    without one, drawn once the model has loaded)."""
+    if image_size is None:
+        record = read_record(picked_model())
+        if record is None:
+            return
+        image_size = record.image_size
     with st.expander(t("classify.how_title")):
         st.markdown(t("classify.how", size=f"{image_size} × {image_size}"))
         st.markdown(t("classify.how_neither"))
+
+
+def model_loading_ui() -> None:
+    """A fresh server's model is still loading: say so where the verdicts will be, and redraw the page the moment
+    it is ready."""
+    st.info(t("classify.model_loading"), icon="⏳")
+    _rerun_when_loaded()
+
+
+@st.fragment(run_every=1.0)
+def _rerun_when_loaded() -> None:
+    if current_classifier(wait=False) is not None:
+        st.rerun()  # the whole page, now with its verdicts
 
 
 st.title("🐾 " + t("classify.title"))
 if not presenting():  # a room watching a projector hears the teacher instead
     st.write(t("classify.intro"))
 sources, buttons = photo_sources_ui()
-classifier = current_classifier()  # on a first visit, loads while the visitor picks a photo
+# A fresh server's first page draws at once, the model loading behind it (None until then); photos to
+# classify wait for it, with a spinner where their verdicts will be.
+classifier = current_classifier(wait=bool(sources or kept_photos()))
 if sources:
     keep_photos(sources, classifier)
 for name, reason in st.session_state.get(UNREADABLE, []):  # drawn in the language of now, not of the upload
@@ -383,7 +424,9 @@ if kept:
     buttons.button(t("classify.remove_all"), key="clear_photos", on_click=remove_photo, args=(None,))
 if not kept:
     st.info(t("classify.start"))
-    how_it_works_ui(classifier.image_size)
+    if classifier is None:
+        model_loading_ui()
+    how_it_works_ui(classifier.image_size if classifier else None)
     st.stop()
 
 others = [p for p in usable_models() if p != classifier.path]

@@ -2,12 +2,15 @@
 
 import hashlib
 import logging
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from catdog.config import BUNDLED_MODEL, BUNDLED_MODELS, MODELS_DIR
+from catdog.memory import set_aside_long_lived_objects
 from catdog.runs import list_models
 from catdog.visitor_text import markdown_literal
 from catdog.wording import UnusableModel
@@ -18,34 +21,60 @@ MODEL_KEY = "model_path"  # session state: the model the visitor picked, kept ac
 log = logging.getLogger("catdog")
 
 
+# Models load on a thread of their own, one at a time, so that no page waits for TensorFlow to draw.
+_LOADER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="catdog-model-load")
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
-def load_classifier(path: str, modified: float):
-    """Load a model once per server process; `modified` reloads a file that was replaced."""
+def model_load(path: str, modified: float) -> Future:
+    """The model's load, begun in the background on first ask, once per server process and version of the file
+    (`modified` reloads a file that was replaced); its result is the Classifier, or the error that stopped it."""
+    return _LOADER.submit(_load, path)
+
+
+_LONG_LIVED_SET_ASIDE = threading.Event()  # set once the first model's load has frozen what the process holds
+
+
+def _load(path: str):
     from catdog.predict import Classifier  # imports TensorFlow: only once a model is needed
 
-    return Classifier.load(path)
+    classifier = Classifier.load(path)
+    if not _LONG_LIVED_SET_ASIDE.is_set():  # TensorFlow and the first model: the bulk of what the process holds
+        _LONG_LIVED_SET_ASIDE.set()
+        set_aside_long_lived_objects()
+    return classifier
+
+
+def load_classifier(path: str, modified: float):
+    """The model, loaded once per server process: waits for its load, begun now or by an earlier run."""
+    return model_load(path, modified).result()
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _warm_heatmap(path: str, modified: float, _classifier) -> None:
-    """Trace the picked model's Grad-CAM (3 s for MobileNetV2) while its first visitor picks a photo, rather than
-    after their first upload; once per server process and version of the file. Models loaded only for their
-    verdicts (Compare all models, Compare with) never pay for it."""
+    """Have the picked model's heatmap ready while its first visitor picks a photo, rather than after their first
+    upload; once per server process and version of the file. catdog's own models give theirs with the verdict;
+    any other traces its Grad-CAM (3 s for MobileNetV2). Models loaded only for their verdicts (Compare all
+    models, Compare with) never pay for it."""
     import numpy as np
 
     size = _classifier.image_size
     _classifier.heatmap(np.zeros((size, size, 3), np.uint8))
 
 
-def try_load_classifier(path: Path, warm_heatmap: bool = False):
+def try_load_classifier(path: Path, warm_heatmap: bool = False, wait: bool = True):
     """The model at path, loaded once per server process, or a catdog.wording.UnusableModel saying why it cannot be.
 
     warm_heatmap: the visitor picked this model, so its heatmaps will be shown: have them ready.
+    wait=False: None while the model is still loading, rather than waiting for it.
     The picker offers only models that passed check_model, but a file can be replaced after its check.
     """
     try:
         modified = path.stat().st_mtime
-        classifier = load_classifier(str(path), modified)
+        load = model_load(str(path), modified)
+        if not wait and not load.done():
+            return None
+        classifier = load.result()
         if warm_heatmap and classifier.explains:
             _warm_heatmap(str(path), modified, classifier)
         return classifier
@@ -59,16 +88,24 @@ def try_load_classifier(path: Path, warm_heatmap: bool = False):
         return problem or UnusableModel(path, "unusable.not_loaded")
 
 
-def current_classifier():
+def current_classifier(wait: bool = True):
     """The picked model, loaded (with a spinner the first time) with its heatmap ready; stops the page with a
-    message when it cannot be."""
-    path = Path(st.session_state.get(MODEL_KEY) or BUNDLED_MODEL)
-    with st.spinner(t("common.loading_model")):
-        classifier = try_load_classifier(path, warm_heatmap=True)
+    message when it cannot be. wait=False: None while it is still loading, and no spinner."""
+    path = picked_model()
+    if wait:
+        with st.spinner(t("common.loading_model")):
+            classifier = try_load_classifier(path, warm_heatmap=True)
+    else:
+        classifier = try_load_classifier(path, warm_heatmap=True, wait=False)
     if isinstance(classifier, UnusableModel):
         st.error(t("common.model_unusable", name=markdown_literal(path.stem), reason=classifier.reason(language())))
         st.stop()
     return classifier
+
+
+def picked_model() -> Path:
+    """The model this visitor picked in the sidebar, else the bundled default."""
+    return Path(st.session_state.get(MODEL_KEY) or BUNDLED_MODEL)
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)

@@ -370,9 +370,7 @@ def delete_run_ui(runs: list[RunRecord]) -> None:
     titles = {
         r.name: r.display_name(language())
         for r in runs
-        if may_delete(r.name)
-        and r.state not in RUNNING
-        and (MODELS_DIR / f"{r.name}.keras").resolve() not in bundled
+        if may_delete(r.name) and r.state not in RUNNING and (MODELS_DIR / f"{r.name}.keras").resolve() not in bundled
     }
     if not titles:
         return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,59 @@ def test_with_no_photo_the_page_invites_an_upload(open_app):
     picker = at.sidebar.radio(key="model_path")
     assert picker.value == str(BUNDLED_MODEL)
     assert at.session_state["model_path"] == str(BUNDLED_MODEL)
+
+
+@pytest.fixture
+def model_held_back(monkeypatch):
+    """The bundled model's load, begun afresh, waits until the test sets the returned Event: a fresh server."""
+    import pages.models
+
+    release, load = threading.Event(), pages.models._load
+
+    def held_back(path: str):
+        release.wait(60)
+        return load(path)
+
+    modified = BUNDLED_MODEL.stat().st_mtime
+    pages.models.model_load.clear(str(BUNDLED_MODEL), modified)
+    monkeypatch.setattr(pages.models, "_load", held_back)
+    yield release
+    release.set()
+    pages.models.model_load(str(BUNDLED_MODEL), modified).result(120)  # loaded for the tests after this one
+
+
+def test_a_fresh_servers_page_draws_before_the_model_has_loaded_and_says_it_is_loading(
+    open_app, model_held_back, photos
+):
+    from pages.models import model_load
+
+    at = open_app()
+    assert not at.exception and not at.error
+    assert at.title[0].value == "🐾 Cat or dog?"
+    uploader(at)  # the visitor can pick a photo at once
+    assert any("Upload a photo" in info.value for info in at.info)
+    assert [info.value for info in at.info if "Loading the model" in info.value] == [
+        "Loading the model… Your verdicts appear here as soon as it is ready, in a few seconds."
+    ]
+    assert squashed_size(at) == BUNDLED_SIZE  # from the model's run record, without the model
+    assert not model_load(str(BUNDLED_MODEL), BUNDLED_MODEL.stat().st_mtime).done()
+
+    model_held_back.set()
+    model_load(str(BUNDLED_MODEL), BUNDLED_MODEL.stat().st_mtime).result(120)
+    at.run()  # what the page's one-second check does once the model is there
+    assert not at.exception
+    assert not [info for info in at.info if "Loading the model" in info.value]
+    at = upload(at, [("dog.jpg", photos["dog.jpg"], "image/jpeg")])
+    assert len(verdicts(at)) == 1
+
+
+def test_a_photo_sent_while_the_model_loads_waits_for_it_and_gets_its_verdict(open_app, model_held_back, photos):
+    at = open_app()
+    threading.Timer(1.0, model_held_back.set).start()  # the load ends while the upload's run waits for it
+    at = upload(at, [("dog.jpg", photos["dog.jpg"], "image/jpeg")])
+    assert not at.exception and not at.error
+    assert len(verdicts(at)) == 1
+    assert not [info for info in at.info if "Loading the model" in info.value]
 
 
 # --- uploads ---------------------------------------------------------------------------------------
@@ -404,9 +458,7 @@ def test_look_inside_shows_a_layers_channels_and_augmented_versions_of_the_photo
 # --- photos that are neither -------------------------------------------------------------------------
 
 
-def test_a_drawing_of_a_car_is_called_neither_a_cat_nor_a_dog_with_the_models_own_verdict_beside_it(
-    open_app, photos
-):
+def test_a_drawing_of_a_car_is_called_neither_a_cat_nor_a_dog_with_the_models_own_verdict_beside_it(open_app, photos):
     from bench.neither_calibration import non_pet_images
 
     car = io.BytesIO()

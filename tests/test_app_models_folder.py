@@ -216,13 +216,15 @@ def test_a_copy_of_each_bundled_model_in_the_models_folder_is_offered_once(open_
 
 
 def test_a_picked_model_damaged_after_its_check_gives_a_short_error_and_the_page_stops(open_app, app_dirs, tiny_model):
-    from pages.models import load_classifier
+    from pages.models import model_load
 
     model_path, _ = tiny_model
     second = app_dirs.models / "second.keras"
     shutil.copyfile(model_path, second)
     at = open_app()
     at.sidebar.radio(key="model_path").set_value(str(second))
+    at.run()
+    model_load(str(second), second.stat().st_mtime).result()  # it loads behind the page, which then redraws
     at.run()
     assert not at.exception and not at.error
     assert any("squashed to 32 × 32" in block.value for block in at.markdown)
@@ -231,7 +233,9 @@ def test_a_picked_model_damaged_after_its_check_gives_a_short_error_and_the_page
     before = second.stat()
     second.write_bytes(random.Random(3).randbytes(before.st_size))
     os.utime(second, ns=(before.st_atime_ns, before.st_mtime_ns))
-    load_classifier.clear(str(second), before.st_mtime)  # loaded afresh, as once the server's cache let it go
+    model_load.clear(str(second), before.st_mtime)  # loaded afresh, as once the server's cache let it go
+    at.run()  # the page draws while the model loads, and redraws once it is done
+    model_load(str(second), before.st_mtime).exception()
     at.run()
     assert not at.exception
     assert [error.value for error in at.error] == [

@@ -64,7 +64,7 @@ def test_a_hostile_run_name_in_a_chart_legend_stays_text():
 
 @pytest.mark.parametrize("start", FORMULA_STARTS)
 def test_a_csv_cell_that_a_spreadsheet_would_read_as_a_formula_starts_with_an_apostrophe(start):
-    name = f"{start}HYPERLINK(\"https://example.com/phish\",\"x\").jpg"
+    name = f'{start}HYPERLINK("https://example.com/phish","x").jpg'
     table = pd.DataFrame({"path": [name, "cat.1.jpg"], "dog probability": [-0.5, 0.25], "correct": [True, False]})
     rows = list(csv.reader(io.StringIO(table.map(csv_cell).to_csv(index=False))))
     assert rows[1][0] == "'" + name and rows[2][0] == "cat.1.jpg"

@@ -3,9 +3,11 @@ holds at most so many files and bytes, uploads no page read are dropped, and wha
 
 from __future__ import annotations
 
+import gc
 import platform
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -14,7 +16,7 @@ from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileMan
 from streamlit.runtime.uploaded_file_manager import UploadedFileRec
 
 from catdog.config import KEPT_PHOTOS_MAX
-from catdog.memory import MemoryReleaser, malloc_trim
+from catdog.memory import MemoryReleaser, malloc_trim, set_aside_long_lived_objects
 from catdog.uploads import UploadBudget
 
 MB = 1_000_000
@@ -190,3 +192,24 @@ def test_malloc_trim_hands_freed_heap_memory_back_to_the_os():
     kept = resident_mb()
     assert malloc_trim()
     assert kept - resident_mb() > 100, "the freed 128 MB went back to the OS"
+
+
+def test_objects_set_aside_are_left_out_of_later_collections_and_garbage_still_goes():
+    class Node:
+        pass
+
+    long_lived = [Node() for _ in range(50_000)]  # as TensorFlow's objects: alive as long as the process
+    for node, other in zip(long_lived, long_lived[1:]):
+        node.next = other
+    try:
+        set_aside_long_lived_objects()
+        assert gc.get_freeze_count() >= len(long_lived)
+        assert not any(obj is long_lived[0] for obj in gc.get_objects(generation=2)), "frozen: walked by no collection"
+        cycle = Node()
+        cycle.me = cycle
+        alive = weakref.ref(cycle)
+        del cycle
+        gc.collect()
+        assert alive() is None, "a cycle made after the freeze is still collected"
+    finally:
+        gc.unfreeze()

@@ -2,6 +2,11 @@
 
 STRINGS = {
     # --- the app: navigation, sidebar ---
+    "app.session_lost": (
+        "This page lost its session on the server (the server restarted, or the page was away too long), so the"
+        " photos you had here are gone. Please send them again."
+    ),
+    "app.dismiss": "Dismiss",
     "app.tab_title": "catdog: cat or dog?",
     "app.classify": "Classify",
     "app.evaluate": "Evaluate",
@@ -147,6 +152,11 @@ STRINGS = {
     "classify.unreadable": "{reason}.",
     "classify.refused": "not added: one visitor keeps up to {count} photos at a time. Remove some to add more.",
     "classify.remove_all": "Remove all photos",
+    "classify.model_loading": "Loading the model… Your verdicts appear here as soon as it is ready, in a few seconds.",
+    "classify.busy": (
+        "The server is very busy and could not answer in time. Your photos are kept: it tries again on the page's"
+        " next run."
+    ),
     "classify.start": "Upload a photo (or several) to start.",
     "classify.remove_photo": "Remove this photo",
     "classify.photo_of": "Photo {number} of {count}",

@@ -7,6 +7,10 @@ CommonMark would not close it there.
 
 STRINGS = {
     # --- the app: navigation, sidebar ---
+    "app.session_lost": (
+        "这个页面在服务器上的会话已经没有了（服务器重新启动过，或页面离开太久），你之前在这里的照片都没有了。请重新上传。"
+    ),
+    "app.dismiss": "关闭提示",
     "app.tab_title": "catdog：是猫还是狗？",
     "app.classify": "识别",
     "app.evaluate": "评估",
@@ -140,6 +144,8 @@ STRINGS = {
     "classify.unreadable": "{reason}。",
     "classify.refused": "未添加：每位访客一次最多保留 {count} 张照片。删掉一些才能再添加。",
     "classify.remove_all": "删除全部照片",
+    "classify.model_loading": "正在加载模型……准备好后，判断结果会马上出现在这里（几秒钟）。",
+    "classify.busy": "服务器太忙，没能及时回答。你的照片还在：页面刷新时会再试一次。",
     "classify.start": "上传一张（或几张）照片开始吧。",
     "classify.remove_photo": "删除这张照片",
     "classify.photo_of": "第 {number} 张，共 {count} 张",
@@ -330,8 +336,7 @@ STRINGS = {
         "请大家猜猜两条曲线之间的差距会怎样变化。"
     ),
     "lesson.augment.during": (
-        "训练准确率涨得更慢了：每一轮看到的照片，都是它没见过的样子。"
-        "和第 1 步比一比：虚线和实线靠得近多了。"
+        "训练准确率涨得更慢了：每一轮看到的照片，都是它没见过的样子。和第 1 步比一比：虚线和实线靠得近多了。"
     ),
     "lesson.augment.after": (
         "差距缩小了，但验证准确率几乎没有提高：数据增强能阻止死记硬背，却变不出 200 张照片里没有的东西。"
