@@ -5,7 +5,6 @@ import logging
 import random
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 from PIL import Image
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -218,6 +217,8 @@ def results_table_ui(kept: list[KeptPhoto], predictions: list, model_path: Path)
     """Several photos: one row each, and the same as CSV with the model named and numbers rounded for people."""
     if len(kept) < 2:
         return
+    import pandas as pd  # half a second to import: not on a fresh server's first page
+
     lang = language()
     table = pd.DataFrame(
         {

@@ -6,7 +6,6 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from catdog.config import BUNDLED_MODEL, BUNDLED_MODELS, MODELS_DIR
@@ -186,6 +185,8 @@ def unusable_models_ui() -> None:
         return
     with st.expander("⚠️ " + t("common.unusable_models", count=len(unusable))):
         st.caption(t("common.unusable_models_caption"))
+        import pandas as pd  # half a second to import: not on a fresh server's first page
+
         table = pd.DataFrame(
             {
                 t("common.unusable_file"): [u.path.name for u in unusable],
