@@ -37,7 +37,7 @@ def main() -> None:
         server = start_server(port, args.arena_max, log)
         try:
             with Visitor(url) as first:  # loads TensorFlow and the model
-                first.run_script()
+                first.open_page()
             time.sleep(2)
             loaded = resident_mb(server.pid)
             started = time.monotonic()

@@ -27,7 +27,8 @@ from bench.common import REPO, free_port, healthy, stop_server
 
 XSRF_COOKIE = "_streamlit_xsrf"
 SERVER_START_S = 60
-FIRST_RUN_S = 180  # the first script run imports TensorFlow and loads the model
+FIRST_RUN_S = 180  # a script run on a busy machine
+MODEL_LOAD_S = 180  # a fresh server importing TensorFlow and loading the model behind its first page
 
 
 def resident_mb(pid: int) -> float:
@@ -64,6 +65,7 @@ class Visitor:
 
         self.url, self.BackMsg, self.ForwardMsg = url, BackMsg, ForwardMsg
         self.uploader_id = None  # the id of the last file uploader a script run drew
+        self.model_loading = False  # whether the last script run said the model was still loading
         self.http = requests.Session()
         self.http.get(f"{url}/_stcore/health", timeout=10)  # sets the XSRF cookie, as the page's first requests do
         self.xsrf = self.http.cookies[XSRF_COOKIE]
@@ -82,8 +84,19 @@ class Visitor:
     def __exit__(self, *exc) -> None:
         self.socket.__exit__(*exc)
 
+    def open_page(self) -> None:
+        """Run the page until it is drawn with its model: a fresh server's first runs say "Loading the model…"."""
+        deadline = time.monotonic() + MODEL_LOAD_S
+        self.run_script()
+        while self.model_loading:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the model did not load in {MODEL_LOAD_S} s")
+            time.sleep(0.5)
+            self.run_script()
+
     def run_script(self, widgets=()) -> None:
         """Ask for a script run (opening the page, or with these WidgetStates changed) and wait until it ends."""
+        self.model_loading = False
         message = self.BackMsg()
         message.rerun_script.query_string = ""
         message.rerun_script.widget_states.widgets.extend(widgets)
@@ -130,6 +143,8 @@ class Visitor:
             message.ParseFromString(self.socket.recv(timeout=deadline - time.monotonic()))
             if message.WhichOneof("type") == "delta" and message.delta.new_element.HasField("file_uploader"):
                 self.uploader_id = message.delta.new_element.file_uploader.id
+            if message.WhichOneof("type") == "delta" and "Loading the model" in message.delta.new_element.alert.body:
+                self.model_loading = True
             if message.WhichOneof("type") == kind:
                 return message
         raise TimeoutError(f"no {kind} in {timeout_s} s")
@@ -167,7 +182,7 @@ def main() -> None:
         server = start_server(port, args.arena_max, log)
         try:
             with Visitor(url) as visitor:
-                visitor.run_script()
+                visitor.open_page()
                 session_id = visitor.session_id()
                 time.sleep(2)
                 start = resident_mb(server.pid)

@@ -199,6 +199,12 @@ def open_app(page, url: str) -> None:
     page.get_by_text("Upload a photo (or several) to start.").wait_for()
 
 
+def wait_for_the_model(page) -> None:
+    """A fresh server draws its first page before its model has loaded, saying "Loading the model…" until it has."""
+    wait_until_idle(page)
+    expect(page.get_by_text("Loading the model")).to_have_count(0, timeout=VERDICT_TIMEOUT_MS)
+
+
 def upload(page, files) -> None:
     # The Streamlit file_uploader's hidden <input type="file">; the camera toggle is left alone.
     page.set_input_files('[data-testid="stFileUploader"] input[type="file"]', files)
@@ -414,6 +420,7 @@ def test_one_visitor_flooding_the_uploader_is_refused_past_the_budget_and_the_se
         flood.append(tmp_path / f"huge-{i}.jpg")
         flood[-1].write_bytes(os.urandom(48_000_000))
     open_app(visitor, fresh_app_url)
+    wait_for_the_model(visitor)
     before = resident_mb(SERVERS[fresh_app_url].pid)  # the page drawn and the model loaded
 
     upload(visitor, flood)

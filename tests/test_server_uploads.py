@@ -27,7 +27,7 @@ def test_files_sent_past_any_page_are_refused_past_the_budget_and_freed_when_the
     with running_app(tmp_path / "data", tmp_path / "models", tmp_path / "streamlit.log", options) as url:
         server = SERVERS[url]
         with Visitor(url) as visitor:
-            visitor.run_script()  # the Classify page drawn, the model loaded
+            visitor.open_page()  # the Classify page drawn, the model loaded
             session_id = visitor.session_id()
             before = resident_mb(server.pid)
             fitting = UPLOADS_HELD_BYTES_MAX // UPLOAD_BYTES
