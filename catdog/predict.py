@@ -171,14 +171,14 @@ class Classifier:
             if self._batcher is None:
                 self._batcher = Batcher(self._classify_items, SERVING_BATCH_MAX, SERVING_WAIT_S, name=self.path.stem)
                 self._answers = ResultCache(PREDICTIONS_CACHED_MAX, PREDICTIONS_CACHED_BYTES_MAX, _prediction_bytes)
-        prediction = self._answers.get(digest) if digest else None
-        if prediction is None:
-            item = (model_input(photo, self.image_size), self._detector_input(photo))
-            prediction = self._batcher(item, SERVING_TIMEOUT_S)
-            if digest:
-                self._answers.put(digest, prediction)
-        # Each visitor's own copy (the arrays shared): how long it took them, whatever it took another.
-        return dataclasses.replace(prediction, seconds=time.perf_counter() - started)
+        remembered = self._answers.get(digest) if digest else None
+        if remembered is not None:  # its seconds stay the model's, not the moment it took to look it up
+            return dataclasses.replace(remembered)  # each visitor's own copy, the arrays shared
+        item = (model_input(photo, self.image_size), self._detector_input(photo))
+        prediction = dataclasses.replace(self._batcher(item, SERVING_TIMEOUT_S), seconds=time.perf_counter() - started)
+        if digest:
+            self._answers.put(digest, prediction)
+        return dataclasses.replace(prediction)
 
     def _classify_items(self, items: list[tuple[np.ndarray, np.ndarray | None]]) -> list[Prediction]:
         pixels, detector_inputs = zip(*items)

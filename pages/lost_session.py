@@ -35,7 +35,7 @@ def lost_session_ui() -> None:
         asked, context = session_asked_for(), get_script_run_ctx()
         st.session_state[LOST] = bool(asked and context and asked != context.session_id)
     if st.session_state[LOST]:
-        with st.container(horizontal=True, vertical_alignment="center", key="lost_session_notice"):
+        with st.container(horizontal=True, wrap=False, vertical_alignment="center", key="lost_session_notice"):
             st.warning(t("app.session_lost"), icon="🔄", width="stretch")
             st.button("✕", key="lost_session_dismiss", help=t("app.dismiss"), on_click=_dismiss)
 

@@ -222,6 +222,7 @@ def test_a_photo_seen_before_is_answered_from_memory_and_each_visitor_gets_their
     again = [classifier.classify_shared(photo, digest) for _ in range(5)]
     assert len(classifier._batcher.batch_sizes) == calls  # no model call
     assert {a.dog_probability for a in again} == {first.dog_probability}
+    assert {a.seconds for a in again} == {first.seconds}  # the model's time, never "classified in 0 ms"
     again[0].seconds = 99.0
     assert again[1].seconds != 99.0 and first.seconds != 99.0
     different = made_photos(2)[1]
