@@ -32,7 +32,7 @@ def scroll_into_view(key: str) -> None:
             panel.scrollIntoView({{behavior: "smooth", block: "start"}});
           }}
           else if (tries > 0) setTimeout(find, 100, tries - 1);
-        }})(50);
+        }})(300);  // up to 30 s: a busy server may take that long to draw it
         </script>""",
         unsafe_allow_javascript=True,
     )

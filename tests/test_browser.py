@@ -506,7 +506,8 @@ def test_a_small_training_run_grows_its_curves_and_its_model_then_classifies(pag
     expect(page.get_by_role("heading", name="Train a convnet")).not_to_be_in_viewport()  # the panel's place: above
     start.click()
     page.get_by_role("heading", name=f"Run “{name}”").wait_for()
-    expect(page.get_by_role("heading", name=f"Run “{name}”")).to_be_in_viewport()  # the page brought it into view
+    # The page brings it into view once drawn (smooth scrolling: give a busy machine time).
+    expect(page.get_by_role("heading", name=f"Run “{name}”")).to_be_in_viewport(timeout=30_000)
     page.set_viewport_size(window)
 
     status = page.locator('[data-testid="stMetric"]').filter(has_text="Status").get_by_test_id("stMetricValue")
