@@ -325,7 +325,7 @@ def explain_command(args: argparse.Namespace) -> int:
             )
             continue
         prediction = classifier.classify_photo(photo)  # the heatmap is of exactly what the model classified
-        heat = classifier.heatmap(prediction.pixels)
+        heat = classifier.heatmap_of(prediction)
         image = args.out / _heatmap_name(path, written)
         overlay(photo, heat).save(image)
         probability, label = prediction.dog_probability, prediction.label

@@ -7,7 +7,6 @@ file classifies through LiteRT alone, and `python -m catdog predict` of one star
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,8 +28,6 @@ from catdog.runs import RunRecord, read_record
 from catdog.serving import Batcher, ResultCache
 from catdog.tflite import TFLiteModel
 from catdog.wording import label_of, verdict
-
-_SERVING_SET_UP = threading.Lock()  # one batcher and one cache per classifier, however many visitors ask first
 
 if TYPE_CHECKING:
     from catdog.neither import NeitherDetector
@@ -70,9 +67,14 @@ class Classifier:
     record: RunRecord | None  # how it was trained, when its run record was saved beside it
     detector: NeitherDetector | None = None  # says when a photo is neither a cat nor a dog
     # A server's: every visitor's photos through the model together (classify_shared), and the latest answers.
-    _batcher: Batcher | None = field(default=None, init=False, repr=False)
-    _answers: ResultCache | None = field(default=None, init=False, repr=False)
+    _batcher: Batcher = field(init=False, repr=False)
+    _answers: ResultCache = field(init=False, repr=False)
     _head: tuple | None = field(default=None, init=False, repr=False)  # explain.pooled_head's, or () for none
+
+    def __post_init__(self) -> None:
+        # The batcher's thread starts with its first photo: a classifier that never serves many has none.
+        self._batcher = Batcher(self._classify_items, SERVING_BATCH_MAX, SERVING_WAIT_S, name=self.path.stem)
+        self._answers = ResultCache(PREDICTIONS_CACHED_MAX, PREDICTIONS_CACHED_BYTES_MAX, _prediction_bytes)
 
     @classmethod
     def load(cls, path: str | Path, check_neither: bool = True) -> Classifier:
@@ -167,10 +169,6 @@ class Classifier:
         the same digest (catdog.photos.KeptPhoto.digest) given again from memory. Raises TimeoutError when the
         server is too busy to answer within SERVING_TIMEOUT_S."""
         started = time.perf_counter()
-        with _SERVING_SET_UP:
-            if self._batcher is None:
-                self._batcher = Batcher(self._classify_items, SERVING_BATCH_MAX, SERVING_WAIT_S, name=self.path.stem)
-                self._answers = ResultCache(PREDICTIONS_CACHED_MAX, PREDICTIONS_CACHED_BYTES_MAX, _prediction_bytes)
         remembered = self._answers.get(digest) if digest else None
         if remembered is not None:  # its seconds stay the model's, not the moment it took to look it up
             return dataclasses.replace(remembered)  # each visitor's own copy, the arrays shared
@@ -220,11 +218,18 @@ class Classifier:
         first call traces the model's Grad-CAM (a few CPU seconds): call it only for a model whose heatmap will
         be shown.
         """
-        if self._pooled_head():
-            return self.classify_batch([pixels])[0].heatmap
+        if head := self._pooled_head():
+            from catdog.explain import read_feature_maps
+            from catdog.model import predict_outputs
+
+            return read_feature_maps(predict_outputs(head[0], pixels[None]), head[1])[2][0]
         from catdog.explain import heatmap
 
         return heatmap(self.model, pixels)
+
+    def heatmap_of(self, prediction: Prediction) -> np.ndarray:
+        """heatmap() of a prediction's input: the one computed with its verdict where there is one."""
+        return prediction.heatmap if prediction.heatmap is not None else self.heatmap(prediction.pixels)
 
     def conv_layers(self) -> list[str]:
         """The model's convolutions, first to last: the layers activations() can show."""

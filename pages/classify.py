@@ -195,8 +195,7 @@ def where_it_looked(classifier, photo: KeptPhoto, prediction) -> bytes:
     if key not in heatmaps:
         shown = photo.photo()
         shown.thumbnail((HEATMAP_SIDE, HEATMAP_SIDE))
-        cam = prediction.heatmap if prediction.heatmap is not None else classifier.heatmap(prediction.pixels)
-        heatmaps[key] = jpeg_bytes(overlay(shown, cam), quality=85)
+        heatmaps[key] = jpeg_bytes(overlay(shown, classifier.heatmap_of(prediction)), quality=85)
     return heatmaps[key]
 
 

@@ -172,7 +172,7 @@ def verdict_and_heatmap(model_path: str, modified: float, photo: bytes) -> tuple
     shown = load_photo(photo)
     prediction = classifier.classify_photo(shown)
     shown.thumbnail((HEATMAP_SIDE, HEATMAP_SIDE))
-    return prediction.dog_probability, jpeg_bytes(overlay(shown, classifier.heatmap(prediction.pixels)), 85)
+    return prediction.dog_probability, jpeg_bytes(overlay(shown, classifier.heatmap_of(prediction)), 85)
 
 
 def photo_under_models_ui(runs: dict[str, RunRecord | None]) -> None:

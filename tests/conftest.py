@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import sys
+import time
 from collections import Counter
 from pathlib import Path, PurePosixPath
 from types import SimpleNamespace
@@ -435,6 +436,16 @@ def open_app(app_dirs):
         return at
 
     return open_
+
+
+def rerun_until_loaded(at) -> None:
+    """Rerun the page, as its one-second check does, until it no longer says "Loading the model…"."""
+    for _ in range(60):
+        at.run()
+        if not any("Loading the model" in info.value for info in at.info):
+            return
+        time.sleep(1)
+    raise AssertionError(f"still loading the model after a minute: {[info.value for info in at.info]}")
 
 
 class FakeClock:

@@ -6,6 +6,7 @@ Tracing a model's Grad-CAM costs about 3 CPU s (MobileNetV2) on a shared server.
 from __future__ import annotations
 
 import pytest
+from conftest import rerun_until_loaded
 from test_app_classify import upload, verdicts
 
 from catdog.config import BUNDLED_MODEL
@@ -37,7 +38,8 @@ def test_the_picked_models_heatmap_is_ready_before_the_first_photo_and_compared_
     open_app, dog_photo, tiny_model_in_app, heatmaps_of
 ):
     second = tiny_model_in_app("second")
-    at = open_app()  # the Classify page, before any photo
+    at = open_app()  # the Classify page, before any photo: the model loads behind it
+    rerun_until_loaded(at)
     assert heatmaps_of == [BUNDLED_MODEL]  # warmed while the visitor picks a photo
 
     at = upload(at, [("dog.jpg", dog_photo, "image/jpeg")])

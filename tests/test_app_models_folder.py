@@ -12,12 +12,12 @@ import json
 import os
 import random
 import shutil
-import time
 import warnings
 import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import rerun_until_loaded
 
 from catdog.config import BUNDLED_MODELS, SCRATCH_MODEL
 from catdog.runs import metadata_path
@@ -50,16 +50,6 @@ def everything_shown(at) -> str:
         if node.type == "dataframe":
             texts.append(node.value.to_string())
     return "\n".join(texts)
-
-
-def rerun_until_loaded(at) -> None:
-    """Rerun the page, as its one-second check does, until it no longer says "Loading the model…"."""
-    for _ in range(60):
-        at.run()
-        if not any("Loading the model" in info.value for info in at.info):
-            return
-        time.sleep(1)
-    raise AssertionError(f"still loading the model after a minute: {[info.value for info in at.info]}")
 
 
 def link_dataset(app_dirs, tiny_dataset: Path) -> None:

@@ -202,7 +202,7 @@ def test_many_visitors_at_once_each_get_their_own_photos_answer(classifier):
     photos = made_photos(24)
     expected = [classifier.classify_photo(photo).dog_probability for photo in photos]
     digests = [KeptPhoto.keep(f"{i}.jpg", photo, None).digest for i, photo in enumerate(photos)]
-    sizes_before = len(classifier._batcher.batch_sizes) if classifier._batcher else 0
+    sizes_before = len(classifier._batcher.batch_sizes)
 
     answers = from_threads(lambda i: classifier.classify_shared(photos[i], digests[i]), range(len(photos)))
 
