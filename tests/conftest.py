@@ -439,10 +439,11 @@ def open_app(app_dirs):
 
 
 def rerun_until_loaded(at) -> None:
-    """Rerun the page, as its one-second check does, until it no longer says "Loading the model…"."""
+    """Rerun the page, as its one-second check does, until it no longer says "Loading the model…" or that check
+    (run at the end of the same run) found the load failed and said so."""
     for _ in range(60):
         at.run()
-        if not any("Loading the model" in info.value for info in at.info):
+        if at.error or not any("Loading the model" in info.value for info in at.info):
             return
         time.sleep(1)
     raise AssertionError(f"still loading the model after a minute: {[info.value for info in at.info]}")
