@@ -269,7 +269,8 @@ def predict_command(args: argparse.Namespace) -> int:
 
 def calibrate_neither_command(args: argparse.Namespace) -> int:
     """Fit a pretrained model's "neither" detector on data/train, set its threshold on data/validation, save it."""
-    from catdog.neither import calibrate, detector_path
+    from catdog.neither import detector_path
+    from catdog.neither_fit import calibrate
 
     for split in ("train", "validation"):
         if not (args.data / split).is_dir():

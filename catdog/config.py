@@ -246,6 +246,8 @@ NEITHER_CALIBRATION_VIEWS = 3
 # outside them counts as distance. No more real pets flagged than in all 1,280, and a file of 1.7 MB, not 12.
 NEITHER_DIRECTIONS = 128
 NEITHER_SUFFIX = ".neither.npz"
+# A model's layers up to its last feature map, converted for LiteRT and saved beside it (catdog/lite.py).
+LITE_SUFFIX = ".lite.npz"
 
 # The lesson (catdog/lesson.py, issue #13): three runs on the same 100 photos per class in one class.
 LESSON_MINUTES = 45

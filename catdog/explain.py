@@ -17,11 +17,9 @@ from keras import layers
 from PIL import Image
 
 from catdog.augment import augment_batch
-from catdog.config import DOG_THRESHOLD
+from catdog.lite import DOG_LOGIT, read_feature_maps, scaled
 
 CONVOLUTIONS = (layers.Conv2D, layers.DepthwiseConv2D, layers.SeparableConv2D)
-# The decision threshold as a logit: Grad-CAM follows the dog's logit above it and the cat's below.
-DOG_LOGIT = math.log(DOG_THRESHOLD / (1 - DOG_THRESHOLD))
 
 # Built on first use, once per model: tracing and graph building cost far more than one heatmap.
 _grad_cams: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # model → its Grad-CAM function
@@ -54,7 +52,7 @@ def heatmap(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
     speaks for the verdict). Each channel of the last feature map is weighted by the gradient of the
     verdict's score, averaged over the map; their weighted sum, where positive, is the heatmap.
     """
-    return _scaled(_grad_cam(model)(tf.constant(pixels[None])).numpy())
+    return scaled(_grad_cam(model)(tf.constant(pixels[None])).numpy())
 
 
 def feature_map(model: keras.Model, pixels: np.ndarray) -> np.ndarray:
@@ -68,7 +66,8 @@ def pooled_head(model: keras.Model) -> tuple[keras.Model, layers.Dense] | None:
     unit, as catdog's models do; None otherwise.
 
     Everything a verdict needs then follows from that one feature map: the pooled features (what
-    catdog.neither compares), the probability, and Grad-CAM's heatmap (head_heatmap), in one model call.
+    catdog.neither compares), the probability, and Grad-CAM's heatmap (catdog.lite.read_feature_maps), in one
+    model call.
     """
     *_, pool, unit = [layer for layer in model.layers if not isinstance(layer, layers.Dropout)]
     if not (
@@ -84,32 +83,15 @@ def pooled_head(model: keras.Model) -> tuple[keras.Model, layers.Dense] | None:
 def head_heatmap(features: np.ndarray, unit: keras.layers.Dense) -> np.ndarray:
     """heatmap() of a feature map (h, w, channels) seen through pooling and `unit`, without the layers before.
 
-    Through global average pooling and one dense unit (the dropout between them does nothing outside
-    training), the gradient that Grad-CAM averages per channel is the unit's weight over h·w: the
-    heatmap is the map weighted by the unit's kernel, where positive for the verdict's class. Training
-    uses it on a frozen backbone's map, computed once, to draw each epoch's heatmap for free.
+    Training uses it on a frozen backbone's map, computed once, to draw each epoch's heatmap for free.
     """
-    return read_feature_maps(features[None], unit)[2][0]
+    return read_feature_maps(features[None], *unit_weights(unit))[2][0]
 
 
-def read_feature_maps(maps: np.ndarray, unit: keras.layers.Dense) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(dog probabilities (n,), pooled features (n, channels), heatmaps (n, h, w)) of feature maps
-    (n, h, w, channels) seen through global average pooling and `unit`: what pooled_head's model gives."""
-    maps = np.asarray(maps, np.float32)
-    kernel = keras.ops.convert_to_numpy(unit.kernel).astype(np.float32)[:, 0]  # (channels,)
-    bias = float(keras.ops.convert_to_numpy(unit.bias)[0])
-    pooled = maps.mean(axis=(1, 2))
-    logits = pooled @ kernel + bias
-    signs = np.where(logits >= DOG_LOGIT, 1.0, -1.0).astype(np.float32)  # the verdict's class: dog, or cat
-    cams = np.maximum(signs[:, None, None] * (maps @ kernel), 0)
-    probabilities = (1 / (1 + np.exp(-logits))).astype(np.float32)
-    return probabilities, pooled, np.stack([_scaled(cam) for cam in cams]) if len(cams) else cams
-
-
-def _scaled(cam: np.ndarray) -> np.ndarray:
-    """A non-negative map scaled to a maximum of 1, float32; all zero when nothing speaks for the verdict."""
-    top = cam.max()
-    return (cam / top if top > 0 else np.zeros_like(cam)).astype(np.float32)
+def unit_weights(unit: keras.layers.Dense) -> tuple[np.ndarray, float]:
+    """(kernel (channels,), bias) float32 of a one-unit dense layer: what catdog.lite.read_feature_maps reads."""
+    kernel = keras.ops.convert_to_numpy(unit.kernel).astype(np.float32)[:, 0]
+    return kernel, float(keras.ops.convert_to_numpy(unit.bias)[0])
 
 
 def conv_layers(model: keras.Model) -> list[str]:

@@ -16,6 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -28,7 +29,9 @@ from catdog.config import (
 )
 from catdog.data import DatasetError, find_dataset
 from catdog.evaluation import accuracy, evaluate_photos
+from catdog.explain import pooled_head, unit_weights
 from catdog.i18n import TranslatedError
+from catdog.lite import LiteModel
 from catdog.model import input_size, load_model
 from catdog.photos import PhotoError, load_photo, model_input
 from catdog.predict import Classifier
@@ -95,12 +98,28 @@ def tflite_bytes(model_path: str | Path, quantize: str = "float", photos: list[P
             "export.error.unknown_quantization", quantizations=", ".join(EXPORT_QUANTIZATIONS), quantize=repr(quantize)
         )
     model = load_keras(model_path)
+    pixels = None
     if quantize == "int8":
         pixels = calibration_pixels(photos or calibration_photos(model_path), input_size(model))
+    return converted(model, pixels)
+
+
+def save_lite(model: keras.Model, model_path: str | Path) -> Path | None:
+    """Save a catdog model's layers up to its last feature map for LiteRT beside its .keras file (catdog.lite),
+    so that its verdicts, "neither" checks and heatmaps need no TensorFlow. None for a model that does not end
+    in pooling and one sigmoid unit. Converting takes 3 s for the convnet and 15 s for MobileNetV2 on 2 cores."""
+    head = pooled_head(model)
+    if head is None:
+        return None
+    return LiteModel.save(converted(head[0]), *unit_weights(head[1]), model_path)
+
+
+def converted(model: keras.Model, pixels: np.ndarray | None = None) -> bytes:
+    """The model as a .tflite file's bytes; int8 when given calibration pixels (n, size, size, 3) uint8."""
     with tempfile.TemporaryDirectory() as saved, start_up_lines_dropped():  # the converter's log lines
         model.export(saved, format="tf_saved_model", verbose=False)
         converter = tf.lite.TFLiteConverter.from_saved_model(saved)
-        if quantize == "int8":
+        if pixels is not None:
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
             converter.representative_dataset = lambda: ([photo[None]] for photo in pixels)  # (1, size, size, 3)
             # Every layer in int8 or the conversion fails; the uint8 input and the float output stay,

@@ -7,62 +7,36 @@ class it was given is probably neither. The training photos are kept together wi
 them (turned, cropped, dim, tinted, blurred, noisy, compressed: as phones take pets), and the
 threshold is set on the validation photos and their varied views, a pet small in a big frame among
 them, so that phone photos of real pets are rarely flagged (bench/neither_calibration.py).
+The detector needs no TensorFlow where its model's LiteRT layers are saved (catdog.lite); fitting it
+does (catdog.neither_fit).
 Calibrate: python -m catdog calibrate-neither --model models/catdog.keras --data ../shared/data/cats_vs_dogs_small
 """
 
 from __future__ import annotations
 
 import functools
-import io
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import keras
 import numpy as np
-import tensorflow as tf
-from keras import layers
-from PIL import Image, ImageFilter
+from PIL import Image
 
-from catdog.augment import augment_batch
 from catdog.config import (
     BUNDLED_MODEL,
     DOG_THRESHOLD,
-    INFERENCE_BATCH,
-    NEITHER_CALIBRATION_VIEWS,
     NEITHER_DIRECTIONS,
     NEITHER_FLAG_RATE,
     NEITHER_NEIGHBOURS,
     NEITHER_SUFFIX,
-    NEITHER_TRAINING_VIEWS,
 )
-from catdog.model import traced_call
+from catdog.lite import LiteModel
 from catdog.photos import PhotoSource, load_photo, model_input
 
 Photos = Sequence[Image.Image | PhotoSource] | np.ndarray  # photos or files, or pixels (n, size, size, 3) uint8
 
-
-def features_layer(model: keras.Model) -> layers.Layer | None:
-    """The pooling right after a pretrained backbone (a nested model), whose output is the features.
-
-    None for a model without a backbone, such as the convnet from scratch: its features were learnt
-    from cats and dogs alone, so they cannot tell what else a photo might be.
-    """
-    after_backbone = False
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            after_backbone = True
-        elif after_backbone and len(layer.output.shape) == 2:  # (batch, channels): pooled
-            return layer
-    return None
-
-
-def probability_and_features_model(model: keras.Model) -> keras.Model:
-    """pixels → (dog probability (n, 1), features (n, channels)), both from one pass through the backbone."""
-    layer = features_layer(model)
-    if layer is None:
-        raise ValueError(f"model {model.name} has no pretrained backbone")
-    return keras.Model(model.input, [model.outputs[0], layer.output])  # one input, as the model's: no list
+_MODEL_LOAD = threading.Lock()  # a detector shared by many classifiers loads its model once
 
 
 def detector_path(model_path: str | Path) -> Path:
@@ -90,7 +64,8 @@ class NeitherDetector:
     photos: int  # training photos the bank was made of (each with NEITHER_TRAINING_VIEWS varied views)
     model_path: Path  # the pretrained model whose features these are
     neighbours: int = NEITHER_NEIGHBOURS
-    _model: keras.Model | None = field(default=None, repr=False)  # pixels → (probability, features)
+    # A LiteModel, or a Keras model pixels → (probability, features) (catdog.neither_fit).
+    _model: object | None = field(default=None, repr=False)
 
     @classmethod
     def fit(
@@ -134,7 +109,12 @@ class NeitherDetector:
 
         Raises PhotoError for a file that is not a readable photo.
         """
-        return probabilities_and_features(self.model, self.inputs(photos))
+        pixels, model = self.inputs(photos), self.model
+        if isinstance(model, LiteModel):
+            return model.read(pixels)[:2]
+        from catdog.neither_fit import probabilities_and_features
+
+        return probabilities_and_features(model, pixels)
 
     def score(self, photos: Photos) -> np.ndarray:
         """Distances (n,) of photos, files or pixels to the training photos; above `threshold` is "neither"."""
@@ -147,17 +127,26 @@ class NeitherDetector:
         return bool(self.score(photos)[0] > self.threshold)
 
     @property
-    def model(self) -> keras.Model:
-        """The pretrained model, as pixels → (probability, features), loaded on first use."""
-        if self._model is None:
-            from catdog.model import load_model
+    def model(self):
+        """The pretrained model, loaded on first use: its LiteRT layers where saved beside it, else Keras."""
+        with _MODEL_LOAD:
+            if self._model is None:
+                model = LiteModel.beside(self.model_path)
+                if model is None:
+                    from catdog.model import load_model
 
-            self.use_model(load_model(self.model_path))
+                    model = load_model(self.model_path)
+                self.use_model(model)
         return self._model
 
-    def use_model(self, model: keras.Model) -> None:
-        """Share an already loaded copy of the detector's model (the classifier's, when they are the same file)."""
-        self._model = probability_and_features_model(model)
+    def use_model(self, model) -> None:
+        """Share an already loaded copy of the detector's model (the classifier's, when they are the same file):
+        a LiteModel, or a Keras model."""
+        if not isinstance(model, LiteModel):
+            from catdog.neither_fit import probability_and_features_model
+
+            model = probability_and_features_model(model)
+        self._model = model
 
     def save(self, path: str | Path) -> None:
         np.savez_compressed(
@@ -198,39 +187,6 @@ class NeitherDetector:
         return np.stack([model_input(image, size) for image in images])
 
 
-def probabilities_and_features(two_outputs: keras.Model, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(dog probabilities (n,), features (n, channels)) for pixels (n, size, size, 3) uint8, in batches."""
-    call = traced_call(two_outputs)
-    probabilities, features = [], []
-    for start in range(0, len(pixels), INFERENCE_BATCH):
-        probability, feature = call(tf.constant(pixels[start : start + INFERENCE_BATCH]))
-        probabilities.append(np.asarray(probability, np.float32).reshape(-1))
-        features.append(np.asarray(feature, np.float32))
-    if not features:
-        return np.zeros(0, np.float32), np.zeros((0, two_outputs.outputs[1].shape[-1]), np.float32)
-    return np.concatenate(probabilities), np.concatenate(features)
-
-
-def varied_views(
-    pixels: np.ndarray, views: int, seed: int, small_in_frame: bool = False
-) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """`views` varied views of each photo (n, size, size, 3) uint8: (which photos (b,), views (b, size, size, 3)).
-
-    A view is turned, zoomed, shifted and flipped by the training's augmentation, then lit, tinted,
-    blurred, noised and compressed as phones take photos; small_in_frame also shrinks the pet onto a
-    blurred corner of another photo, as in a photo of a whole room. Made INFERENCE_BATCH photos at a
-    time, so memory stays flat on a split of any size.
-    """
-    rng = np.random.default_rng(seed)
-    for start in range(0, len(pixels), INFERENCE_BATCH):
-        batch = pixels[start : start + INFERENCE_BATCH]
-        for view in range(views):
-            warped = augment_batch(tf.constant(batch), tf.constant([seed, start * views + view], tf.int64)).numpy()
-            if small_in_frame:
-                warped = _small_in_frame(warped, rng)
-            yield np.arange(start, start + len(batch)), _as_phones_take_them(warped, rng)
-
-
 def for_model(model_path: str | Path) -> NeitherDetector:
     """The detector saved beside a model, else the bundled model's.
 
@@ -247,81 +203,6 @@ def _loaded_detector(path: str, modified: float) -> NeitherDetector:
     """One detector per file version: every model that falls back to the bundled one shares it, and with
     it one copy of the bundled model's backbone (about 0.1 GB), rather than loading its own."""
     return NeitherDetector.load(path)
-
-
-def calibrate(model_path: str | Path, data: str | Path, flag_rate: float = NEITHER_FLAG_RATE) -> NeitherDetector:
-    """A detector for a pretrained model: data/train and varied views of it as the bank, the threshold from
-    data/validation and its varied views (a few minutes for 3,000 photos on 2 cores: every view is a pass)."""
-    from catdog.data import decode_photos, labelled_photos
-    from catdog.model import load_model
-
-    two_outputs = probability_and_features_model(load_model(model_path))
-    size = int(two_outputs.input_shape[1])
-    train, validation = (decode_photos(labelled_photos(Path(data) / split), size) for split in ("train", "validation"))
-    _, train_features = probabilities_and_features(two_outputs, train.pixels)
-    which, _, view_features = _views_features(two_outputs, train.pixels, NEITHER_TRAINING_VIEWS, seed=0)
-    training = np.concatenate([train_features, view_features]), np.concatenate([train.labels, train.labels[which]])
-    judged = [
-        probabilities_and_features(two_outputs, validation.pixels),
-        _views_features(two_outputs, validation.pixels, NEITHER_CALIBRATION_VIEWS, seed=1)[1:],
-        _views_features(two_outputs, validation.pixels, 1, seed=2, small_in_frame=True)[1:],
-    ]
-    features, probabilities = (np.concatenate([part[index] for part in judged]) for index in (1, 0))
-    detector = NeitherDetector.fit(training, (features, probabilities), model_path, flag_rate, len(train.pixels))
-    detector._model = two_outputs
-    return detector
-
-
-def _views_features(
-    two_outputs: keras.Model, pixels: np.ndarray, views: int, seed: int, small_in_frame: bool = False
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(which photo each view is of (m,), dog probabilities (m,), features (m, channels)) of varied_views."""
-    parts = [
-        (which, *probabilities_and_features(two_outputs, batch))
-        for which, batch in varied_views(pixels, views, seed, small_in_frame)
-    ]
-    if not parts:
-        return np.zeros(0, int), *probabilities_and_features(two_outputs, pixels[:0])
-    return tuple(np.concatenate(column) for column in zip(*parts))
-
-
-def _as_phones_take_them(pixels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Each photo (n, size, size, 3) uint8 darker or brighter, often tinted, blurred or noisy, sometimes grey,
-    always JPEG-compressed: the ways phone photos of pets differ from the dataset's."""
-    views = []
-    for photo in pixels.astype(np.float32):
-        photo *= np.exp(rng.uniform(np.log(0.3), np.log(1.8)))  # dim room to overexposed
-        if rng.random() < 0.5:
-            photo *= rng.uniform(0.6, 1.25, 3)  # a lamp's or a screen's colour cast
-        if rng.random() < 0.15:
-            photo = np.repeat(photo.mean(axis=2, keepdims=True), 3, axis=2)
-        if rng.random() < 0.5:
-            photo += rng.normal(0, rng.uniform(2, 15), photo.shape)  # sensor noise in low light
-        image = Image.fromarray(np.clip(photo, 0, 255).astype(np.uint8))
-        if rng.random() < 0.5:
-            image = image.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 2.0)))  # shake or focus
-        compressed = io.BytesIO()
-        image.save(compressed, "JPEG", quality=int(rng.integers(20, 95)))
-        views.append(np.asarray(Image.open(compressed).convert("RGB")))
-    return np.stack(views)
-
-
-def _small_in_frame(pixels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Each photo (n, size, size, 3) uint8 shrunk to 35-70% a side, somewhere on a blurred, enlarged corner of
-    another photo of the batch: a pet across a room, on a floor or a sofa like the dataset's."""
-    n, size = len(pixels), pixels.shape[1]
-    framed = []
-    for index, photo in enumerate(pixels):
-        other = pixels[(index + 1 + rng.integers(max(n - 1, 1))) % n]
-        side = int(size * rng.uniform(0.3, 0.5))
-        left, top = rng.integers(0, size - side + 1, 2)
-        background = Image.fromarray(other).crop((left, top, left + side, top + side))
-        background = background.resize((size, size), Image.Resampling.BILINEAR)
-        background = background.filter(ImageFilter.GaussianBlur(rng.uniform(1, 4)))
-        shrunk = Image.fromarray(photo).resize((int(size * rng.uniform(0.35, 0.7)),) * 2, Image.Resampling.BILINEAR)
-        background.paste(shrunk, tuple(int(v) for v in rng.integers(0, size - shrunk.width + 1, 2)))
-        framed.append(np.asarray(background))
-    return np.stack(framed)
 
 
 def _unit(features: np.ndarray) -> np.ndarray:

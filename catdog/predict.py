@@ -1,12 +1,15 @@
 """Classify photos with a saved model (.keras, or an exported .tflite): the verdict, and where the model looked.
 
-TensorFlow is imported only for a Keras model (catdog.model, .neither and .explain import it): a .tflite
-file classifies through LiteRT alone, and `python -m catdog predict` of one starts seconds sooner.
+A .keras model whose LiteRT layers are saved beside it (catdog.lite: training saves them) classifies,
+checks "neither" and gives its heatmap through LiteRT alone, as does an exported .tflite file: no
+TensorFlow (5 s to import) unless a page shows what one convolution outputs. Any other .keras model
+goes through Keras (catdog.model, .neither_fit and .explain import TensorFlow).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +26,7 @@ from catdog.config import (
     SERVING_TIMEOUT_S,
     SERVING_WAIT_S,
 )
+from catdog.lite import LiteModel
 from catdog.photos import PhotoSource, load_photo, model_input
 from catdog.runs import RunRecord, read_record
 from catdog.serving import Batcher, ResultCache
@@ -61,7 +65,7 @@ class Prediction:
 class Classifier:
     """A loaded model with what it needs to turn a photo into a probability."""
 
-    model: object  # keras.Model, or a TFLiteModel for an exported .tflite file
+    model: object  # a LiteModel or a keras.Model for a .keras file, a TFLiteModel for an exported .tflite file
     path: Path
     image_size: int
     record: RunRecord | None  # how it was trained, when its run record was saved beside it
@@ -69,7 +73,10 @@ class Classifier:
     # A server's: every visitor's photos through the model together (classify_shared), and the latest answers.
     _batcher: Batcher = field(init=False, repr=False)
     _answers: ResultCache = field(init=False, repr=False)
-    _head: tuple | None = field(default=None, init=False, repr=False)  # explain.pooled_head's, or () for none
+    # pixels → (probabilities, pooled features, heatmaps), for a model ending in pooling and one unit; () for none.
+    _maps_reader: object = field(default=None, init=False, repr=False)
+    _keras: object = field(default=None, init=False, repr=False)  # the Keras model behind a LiteModel, once needed
+    _keras_load: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # The batcher's thread starts with its first photo: a classifier that never serves many has none.
@@ -83,15 +90,19 @@ class Classifier:
         check_neither: a .keras model also gets its "neither" detector (catdog.neither.for_model).
         The bundled pretrained model's detector shares the loaded model, so one pass gives both the
         probability and the features; any other model's detector brings the bundled model's backbone.
+        A .keras model runs as its LiteRT layers where they are saved beside it (catdog.lite), else in Keras.
         """
         path = Path(path)
         if path.suffix.lower() == ".tflite":
             model = TFLiteModel.load(path)
             return cls(model, path, int(model.input_shape[1]), read_record(path))
-        from catdog.model import load_model
         from catdog.neither import for_model
 
-        model = load_model(path)
+        model = LiteModel.beside(path)
+        if model is None:
+            from catdog.model import load_model
+
+            model = load_model(path)
         detector = None
         if check_neither:
             detector = for_model(path)
@@ -135,11 +146,8 @@ class Classifier:
         batch = np.stack(pixels)
         detector, distances, heatmaps = self.detector, None, [None] * len(batch)
         shared = detector is not None and detector.model_path.resolve() == self.path.resolve()
-        if head := self._pooled_head():
-            from catdog.explain import read_feature_maps
-            from catdog.model import predict_outputs
-
-            probabilities, features, heatmaps = read_feature_maps(predict_outputs(head[0], batch), head[1])
+        if read_maps := self._read_maps():
+            probabilities, features, heatmaps = read_maps(batch)
             if shared:
                 distances = detector.distance(features, probabilities)
         elif shared:
@@ -189,22 +197,48 @@ class Classifier:
             return None
         return detector.inputs([photo])[0]
 
-    def _pooled_head(self) -> tuple | None:
-        if self._head is None:
-            self._head = ()
-            if not isinstance(self.model, TFLiteModel):
-                from catdog.explain import pooled_head
+    def _read_maps(self):
+        """pixels → (probabilities, pooled features, heatmaps) from the last feature map, or None for a model
+        that does not end in pooling and one sigmoid unit."""
+        if self._maps_reader is None:
+            if isinstance(self.model, LiteModel):
+                self._maps_reader = self.model.read
+            elif isinstance(self.model, TFLiteModel):
+                self._maps_reader = ()
+            else:
+                from catdog.explain import pooled_head, unit_weights
+                from catdog.lite import read_feature_maps
+                from catdog.model import predict_outputs
 
-                self._head = pooled_head(self.model) or ()
-        return self._head or None
+                head = pooled_head(self.model)
+                if head is None:
+                    self._maps_reader = ()
+                else:
+                    trunk, weights = head[0], unit_weights(head[1])
+                    self._maps_reader = lambda pixels: read_feature_maps(predict_outputs(trunk, pixels), *weights)
+        return self._maps_reader or None
 
     def dog_probabilities(self, pixels: np.ndarray) -> np.ndarray:
         """(n,) float32 dog probabilities for model inputs (n, size, size, 3) uint8."""
-        if isinstance(self.model, TFLiteModel):
+        if isinstance(self.model, TFLiteModel | LiteModel):
             return self.model.dog_probabilities(pixels)
         from catdog.model import predict_dog_probability
 
         return predict_dog_probability(self.model, pixels)
+
+    def keras_model(self):
+        """The Keras model, loaded on first need where the verdicts run in LiteRT (what one convolution outputs
+        is not kept there); None for an exported .tflite file."""
+        if isinstance(self.model, TFLiteModel):
+            return None
+        if not isinstance(self.model, LiteModel):
+            return self.model
+        with self._keras_load:
+            if self._keras is None:
+                from catdog.model import load_model
+
+                self._keras = load_model(self.path)
+        return self._keras
 
     @property
     def explains(self) -> bool:
@@ -218,11 +252,8 @@ class Classifier:
         first call traces the model's Grad-CAM (a few CPU seconds): call it only for a model whose heatmap will
         be shown.
         """
-        if head := self._pooled_head():
-            from catdog.explain import read_feature_maps
-            from catdog.model import predict_outputs
-
-            return read_feature_maps(predict_outputs(head[0], pixels[None]), head[1])[2][0]
+        if read_maps := self._read_maps():
+            return read_maps(pixels[None])[2][0]
         from catdog.explain import heatmap
 
         return heatmap(self.model, pixels)
@@ -235,13 +266,13 @@ class Classifier:
         """The model's convolutions, first to last: the layers activations() can show."""
         from catdog.explain import conv_layers
 
-        return conv_layers(self.model)
+        return conv_layers(self.keras_model())
 
     def activations(self, pixels: np.ndarray, layer: str) -> np.ndarray:
         """What one convolution (a name from conv_layers) outputs for one model input: (h, w, channels) float32."""
         from catdog.explain import activations
 
-        return activations(self.model, pixels, layer)
+        return activations(self.keras_model(), pixels, layer)
 
 
 def _prediction_bytes(prediction: Prediction) -> int:

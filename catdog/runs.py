@@ -11,7 +11,15 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path, PurePath
 
-from catdog.config import BUNDLED_MODELS, DATA_DIR, GUESSING_BAND, SHARED_DATASET, TrainConfig
+from catdog.config import (
+    BUNDLED_MODELS,
+    DATA_DIR,
+    GUESSING_BAND,
+    LITE_SUFFIX,
+    NEITHER_SUFFIX,
+    SHARED_DATASET,
+    TrainConfig,
+)
 from catdog.i18n import DEFAULT_LANGUAGE, Message, translate
 
 AUTOMATIC_TITLE = "run_title.automatic"  # a title_key: the run is named from its dataset, settings and start time
@@ -20,7 +28,7 @@ PHASES = ("", "head", "fine-tune")  # of an epoch: from scratch, or a pretrained
 SCORES = ("accuracy", "loss", "val_accuracy", "val_loss")  # the Epoch fields that Keras's logs fill
 # Where a run's time goes, in the order they run: a pretrained run decodes, computes its backbone's features,
 # fits the head, computes its augmented views' features, fine-tunes; a run from scratch decodes and trains.
-PHASE_NAMES = ("decoding", "features", "head", "fine-tune", "training", "test")
+PHASE_NAMES = ("decoding", "features", "head", "fine-tune", "training", "test", "saving")
 
 
 class RunRecordError(ValueError):
@@ -360,7 +368,8 @@ def prune_runs(models_dir: str | Path, keep: int) -> list[str]:
 
 
 def delete_run(models_dir: str | Path, name: str) -> None:
-    """Delete a run's model and record; raises ValueError for a bundled model or a run still going."""
+    """Delete a run's model, its record and what is saved beside it; raises ValueError for a bundled model or a
+    run still going."""
     model = Path(models_dir) / f"{name}.keras"
     if model.resolve() in {p.resolve() for p in BUNDLED_MODELS}:
         raise ValueError(f"{name} is a bundled model")
@@ -369,6 +378,8 @@ def delete_run(models_dir: str | Path, name: str) -> None:
         raise ValueError(f"{name} is still training")
     model.unlink(missing_ok=True)
     metadata_path(model).unlink(missing_ok=True)
+    for suffix in (LITE_SUFFIX, NEITHER_SUFFIX):  # its LiteRT layers and "neither" detector, where saved
+        model.with_name(model.stem + suffix).unlink(missing_ok=True)
 
 
 def _modified(path: Path) -> float:

@@ -8,6 +8,7 @@ of a backbone runs once per photo (and per cached augmented view), never once pe
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import tempfile
@@ -43,6 +44,8 @@ from catdog.model import (
 )
 from catdog.precision import choose_precision
 from catdog.runs import SCORES, Epoch, RunRecord, TrainingListener, dataset_name, metadata_path
+
+log = logging.getLogger("catdog")
 
 
 class PhaseClock:
@@ -193,7 +196,9 @@ def train(
         model = _train(record, record_path, Path(data_dir), listener, stop, verbose)
         record.status = "stopped" if stop.is_set() else "finished"
         if model is not None:
-            save_model(model, out_path)
+            with PhaseClock(record, listener).phase("saving"):
+                save_model(model, out_path)
+                _save_lite(model, out_path)
     except Exception as error:
         record.fail(explain_failure(error))
         raise
@@ -523,6 +528,17 @@ def save_model(model: keras.Model, out_path: Path) -> None:
         model_tmp = Path(scratch) / out_path.name
         model.save(model_tmp)
         os.replace(model_tmp, out_path)
+
+
+def _save_lite(model: keras.Model, out_path: Path) -> None:
+    """The model's LiteRT layers beside it, for verdicts without TensorFlow (catdog.lite); without them it
+    still classifies, in Keras, so a failed conversion only costs speed."""
+    from catdog.export import save_lite  # the converter: only once a model is saved
+
+    try:
+        save_lite(model, out_path)
+    except Exception:  # noqa: BLE001 -- the model is saved and works without them
+        log.warning("the LiteRT layers of %s could not be saved", out_path, exc_info=True)
 
 
 def explain_failure(error: Exception) -> Message:

@@ -35,7 +35,7 @@ _LONG_LIVED_SET_ASIDE = threading.Event()  # set once the first model's load has
 
 
 def _load(path: str):
-    from catdog.predict import Classifier  # imports TensorFlow: only once a model is needed
+    from catdog.predict import Classifier  # LiteRT; TensorFlow only for a model saved without its LiteRT layers
 
     classifier = Classifier.load(path)
     if not _LONG_LIVED_SET_ASIDE.is_set():  # TensorFlow and the first model: the bulk of what the process holds

@@ -429,7 +429,6 @@ def test_with_a_single_model_there_is_nothing_to_compare(open_app, photos, one_m
 
 
 def test_look_inside_shows_a_layers_channels_and_augmented_versions_of_the_photo(open_app, photos):
-    from catdog.explain import conv_layers
     from catdog.predict import Classifier
 
     at = upload(open_app(), [("dog.jpg", photos["dog.jpg"], "image/jpeg")])
@@ -438,7 +437,7 @@ def test_look_inside_shows_a_layers_channels_and_augmented_versions_of_the_photo
     inside.set_value(True)
     at.run()
     assert not at.exception
-    layers = conv_layers(Classifier.load(BUNDLED_MODEL).model)
+    layers = Classifier.load(BUNDLED_MODEL).conv_layers()
     (slider,) = [s for s in at.select_slider if s.key.startswith("layer_")]
     assert slider.options == layers and slider.value == layers[0]  # first layers first
 

@@ -60,12 +60,12 @@ def dog_on_one_side(dog: Path, left: bool) -> Image.Image:
 
 def test_the_feature_map_is_found_in_each_bundled_model_even_inside_its_backbone(classifier):
     expected = {SCRATCH_MODEL: "stage3_relu", BUNDLED_MODEL: "backbone/out_relu"}[classifier.path]
-    assert feature_map_layer(classifier.model) == expected
+    assert feature_map_layer(classifier.keras_model()) == expected
 
 
 def test_a_heatmap_is_a_finite_grid_in_0_1_at_the_feature_maps_resolution(classifier, dogs):
     pixels = model_input(load_photo(dogs[0]), classifier.image_size)
-    heat = heatmap(classifier.model, pixels)
+    heat = heatmap(classifier.keras_model(), pixels)
     side = classifier.image_size // {SCRATCH_MODEL: 16, BUNDLED_MODEL: 32}[classifier.path]
     assert heat.dtype == np.float32 and heat.shape == (side, side)
     assert np.isfinite(heat).all()
@@ -78,7 +78,7 @@ def test_the_heatmap_is_brightest_on_the_half_of_the_photo_where_the_dog_is(clas
     for i, dog in enumerate(dogs):
         left = i % 2 == 0
         canvas = dog_on_one_side(dog, left)
-        over = heatmap_over_photo(canvas, heatmap(classifier.model, model_input(canvas, classifier.image_size)))
+        over = heatmap_over_photo(canvas, heatmap(classifier.keras_model(), model_input(canvas, classifier.image_size)))
         assert over.shape == (256, 512)
         dog_half, grey_half = (over[:, :256], over[:, 256:]) if left else (over[:, 256:], over[:, :256])
         margins.append(dog_half.mean() - grey_half.mean())
@@ -134,14 +134,14 @@ def test_the_overlay_is_the_photo_tinted_red_where_hot_and_blue_where_cold():
 
 
 def test_conv_layers_lists_the_convolutions_first_to_last_with_a_backbones_inside_it(classifier):
-    names = conv_layers(classifier.model)
+    names = conv_layers(classifier.keras_model())
     expected = {SCRATCH_MODEL: ["stem_conv", "stage3_shortcut"], BUNDLED_MODEL: ["backbone/Conv1", "backbone/Conv_1"]}
     assert [names[0], names[-1]] == expected[classifier.path]
     assert len(names) == len(set(names)) > 8
 
 
 def test_the_first_convolutions_activations_are_what_it_computes_on_the_scaled_photo(classifier, dogs):
-    model, pixels = classifier.model, model_input(load_photo(dogs[0]), classifier.image_size)
+    model, pixels = classifier.keras_model(), model_input(load_photo(dogs[0]), classifier.image_size)
     first = conv_layers(model)[0]
     scaled = pixels / 255 if classifier.path == SCRATCH_MODEL else pixels / 127.5 - 1  # MobileNet's [-1, 1]
     act = activations(model, pixels, first)
@@ -154,9 +154,9 @@ def test_a_deeper_layers_activations_have_one_channel_per_filter(classifier, dog
     pixels = model_input(load_photo(dogs[0]), classifier.image_size)
     deeper = {SCRATCH_MODEL: ("stage2_a_conv", 16), BUNDLED_MODEL: ("backbone/block_13_expand", 14)}
     name, side = deeper[classifier.path]
-    assert name in conv_layers(classifier.model)
-    act = activations(classifier.model, pixels, name)
-    assert act.shape == (side, side, layer_at(classifier.model, name).filters)
+    assert name in conv_layers(classifier.keras_model())
+    act = activations(classifier.keras_model(), pixels, name)
+    assert act.shape == (side, side, layer_at(classifier.keras_model(), name).filters)
     assert np.isfinite(act).all() and act.std() > 0
 
 

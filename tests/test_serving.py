@@ -195,7 +195,7 @@ def test_a_batch_gives_each_photo_the_verdict_check_and_heatmap_it_gets_alone(cl
         assert batched.neither_threshold == one.neither_threshold
         # The heatmap from the same pass as the verdict is Grad-CAM's, as explain.heatmap draws it alone.
         assert batched.heatmap is not None
-        np.testing.assert_allclose(batched.heatmap, heatmap(classifier.model, photo_pixels), atol=1e-3)
+        np.testing.assert_allclose(batched.heatmap, heatmap(classifier.keras_model(), photo_pixels), atol=1e-3)
 
 
 def test_many_visitors_at_once_each_get_their_own_photos_answer(classifier):

@@ -199,7 +199,7 @@ def test_a_bfloat16_build_has_mixed_bfloat16_layers_and_puts_the_global_policy_b
 
 def test_saving_leaves_no_scratch_folder_behind(tiny_model):
     model_path, _ = tiny_model
-    assert sorted(p.name for p in model_path.parent.iterdir()) == ["tiny.json", "tiny.keras"]
+    assert sorted(p.name for p in model_path.parent.iterdir()) == ["tiny.json", "tiny.keras", "tiny.lite.npz"]
     assert not list(model_path.parent.glob(".saving-*"))
 
 

@@ -478,6 +478,7 @@ number.
     "phase.fine_tune": "fine-tuning",
     "phase.training": "training",
     "phase.test": "scoring the test photos",
+    "phase.saving": "saving the model",
     "train.use_model": "Use “{title}” to classify",
     "train.past_runs": "Past runs",
     "train.runs.name": "name",

@@ -433,6 +433,7 @@ STRINGS = {
     "phase.fine_tune": "微调",
     "phase.training": "训练",
     "phase.test": "给测试照片打分",
+    "phase.saving": "保存模型",
     "train.use_model": "用“{title}”来识别",
     "train.past_runs": "以往的训练",
     "train.runs.name": "名称",
