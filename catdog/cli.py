@@ -258,7 +258,7 @@ def predict_command(args: argparse.Namespace) -> int:
         probability, label = prediction.dog_probability, prediction.label
         if args.json:
             record = {"path": str(path), "dog_probability": round(probability, 4), "label": label}
-            if prediction.neither_distance is not None:  # a .tflite file has no detector
+            if prediction.neither_distance is not None:  # checked, as every model is where the detector is
                 record["neither"] = prediction.neither
             print(json.dumps(record))
         else:

@@ -14,7 +14,6 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -27,14 +26,12 @@ from catdog.config import (
     SERVING_WAIT_S,
 )
 from catdog.lite import LiteModel
+from catdog.neither import NeitherDetector, for_model
 from catdog.photos import PhotoSource, load_photo, model_input
 from catdog.runs import RunRecord, read_record
 from catdog.serving import Batcher, ResultCache
 from catdog.tflite import TFLiteModel
 from catdog.wording import label_of, verdict
-
-if TYPE_CHECKING:
-    from catdog.neither import NeitherDetector
 
 
 @dataclass
@@ -87,7 +84,7 @@ class Classifier:
     def load(cls, path: str | Path, check_neither: bool = True) -> Classifier:
         """A .keras model, or a .tflite file exported from one: both classify through the same calls.
 
-        check_neither: a .keras model also gets its "neither" detector (catdog.neither.for_model).
+        check_neither: the model also gets its "neither" detector (catdog.neither.for_model).
         The bundled pretrained model's detector shares the loaded model, so one pass gives both the
         probability and the features; any other model's detector brings the bundled model's backbone.
         A .keras model runs as its LiteRT layers where they are saved beside it (catdog.lite), else in Keras.
@@ -95,8 +92,8 @@ class Classifier:
         path = Path(path)
         if path.suffix.lower() == ".tflite":
             model = TFLiteModel.load(path)
-            return cls(model, path, int(model.input_shape[1]), read_record(path))
-        from catdog.neither import for_model
+            detector = for_model(path) if check_neither else None  # the bundled model's, as for the convnet
+            return cls(model, path, int(model.input_shape[1]), read_record(path), detector)
 
         model = LiteModel.beside(path)
         if model is None:

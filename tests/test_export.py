@@ -177,6 +177,7 @@ def test_export_tflite_writes_a_file_that_predict_accepts(tiny_model, photos, tm
     assert record["dog_probability"] == pytest.approx(
         Classifier.load(model).classify(photos[0]).dog_probability, abs=0.01
     )
+    assert record["neither"] is Classifier.load(model).classify(photos[0]).neither  # checked, as the .keras is
 
 
 @pytest.mark.slow

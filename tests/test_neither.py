@@ -208,15 +208,20 @@ def test_a_classifier_says_a_drawn_car_is_neither_whatever_its_verdict_and_a_rea
 
 
 @pytest.mark.slow
-def test_a_classifier_loaded_without_the_check_or_from_tensorflow_lite_checks_nothing(tmp_path: Path):
-    # A .tflite file gives the dog probability alone, not the backbone's features the check needs (docs/models.md).
+def test_a_classifier_loaded_without_the_check_checks_nothing_and_a_tflite_export_is_checked(tmp_path: Path):
+    # A .tflite file gives the dog probability alone: the bundled model's detector judges its photos (docs/models.md).
     from catdog.export import export_tflite
     from catdog.predict import Classifier
 
     drawing = non_pet_images("house", 1)[0]
-    assert not Classifier.load(SCRATCH_MODEL, check_neither=False).classify_photo(drawing).neither
+    unchecked = Classifier.load(SCRATCH_MODEL, check_neither=False).classify_photo(drawing)
+    assert unchecked.neither_distance is None and not unchecked.neither
     exported = Classifier.load(export_tflite(SCRATCH_MODEL, tmp_path / "scratch.tflite"))
-    assert exported.detector is None and exported.classify_photo(drawing).neither_distance is None
+    assert exported.detector.model_path == BUNDLED_MODEL
+    assert exported.classify_photo(drawing).neither
+    assert exported.classify_photo(drawing).neither_distance == pytest.approx(
+        Classifier.load(SCRATCH_MODEL).classify_photo(drawing).neither_distance, abs=1e-4
+    )
 
 
 def test_explain_says_a_drawing_is_neither_as_predict_does(tmp_path: Path, shared_data, capsys):
