@@ -198,7 +198,8 @@ def train(
         if model is not None:
             with PhaseClock(record, listener).phase("saving"):
                 save_model(model, out_path)
-                _save_lite(model, out_path)
+                if not stop.is_set():  # a stopped run ends at once: its model classifies through Keras
+                    _save_lite(model, out_path)
     except Exception as error:
         record.fail(explain_failure(error))
         raise

@@ -41,6 +41,7 @@ from catdog.jobs import (
     safe_name,
     start_job,
 )
+from catdog.lite import lite_path
 from catdog.model import input_size, load_model
 from catdog.runs import Epoch, RunRecord, metadata_path, prune_runs, read_record
 
@@ -237,6 +238,7 @@ def test_stop_ends_the_run_early_and_still_saves_what_it_learned(refused_then_st
     assert record.status == "stopped" and record.stopped_early is True
     assert job.record == record  # the job holds the record the training process ended with
     assert input_size(load_model(job.out_path)) == 32
+    assert not lite_path(job.out_path).exists()  # its LiteRT layers are skipped, to end at once
     # Within about a second of its current batch: the epoch's validation is cut short and the test split
     # skipped (here a batch takes milliseconds; the margin is for a busy machine).
     assert refused_then_stopped.stop_seconds < 2.0, refused_then_stopped.stop_seconds
