@@ -396,8 +396,9 @@ def test_train_with_tiny_settings_saves_a_model_and_says_where(tmp_path, make_da
     assert re.search(r"best validation accuracy [\d.]+ at epoch 1, test accuracy [\d.]+", out_text)
     # Which phase runs as it begins, and at the end how long each took.
     begun = [line for line in out_text.splitlines() if line.startswith("▸ ")]
-    assert begun == ["▸ decoding the photos…", "▸ training…", "▸ scoring the test photos…"]
-    times = r"\ntime per phase: decoding the photos \d+ s · training \d+ s · scoring the test photos \d+ s\n"
+    assert begun == ["▸ decoding the photos…", "▸ training…", "▸ scoring the test photos…", "▸ saving the model…"]
+    times = r"\ntime per phase: decoding the photos \d+ s · training \d+ s · scoring the test photos \d+ s"
+    times += r" · saving the model \d+ s\n"
     assert re.search(times, out_text)
     assert out.is_file()
     record = read_record(out)
