@@ -398,8 +398,7 @@ def photo_sets() -> dict[str, tuple[list, np.ndarray]]:
 
 def cached_features() -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """set → (what each photo is, dog probabilities (n,), features (n, 1280)) from the bundled model's one pass."""
-    from catdog.model import load_model
-    from catdog.neither_fit import probabilities_and_features, probability_and_features_model
+    from catdog.model import load_model, probabilities_and_features, probability_and_features_model
 
     path = CACHE / "features-v2.npz"
     if not path.is_file():

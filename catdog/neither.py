@@ -64,7 +64,7 @@ class NeitherDetector:
     photos: int  # training photos the bank was made of (each with NEITHER_TRAINING_VIEWS varied views)
     model_path: Path  # the pretrained model whose features these are
     neighbours: int = NEITHER_NEIGHBOURS
-    # A LiteModel, or a Keras model pixels → (probability, features) (catdog.neither_fit).
+    # A LiteModel, or a Keras model pixels → (probability, features) (catdog.model).
     _model: object | None = field(default=None, repr=False)
 
     @classmethod
@@ -112,7 +112,7 @@ class NeitherDetector:
         pixels, model = self.inputs(photos), self.model
         if isinstance(model, LiteModel):
             return model.read(pixels)[:2]
-        from catdog.neither_fit import probabilities_and_features
+        from catdog.model import probabilities_and_features
 
         return probabilities_and_features(model, pixels)
 
@@ -143,7 +143,7 @@ class NeitherDetector:
         """Share an already loaded copy of the detector's model (the classifier's, when they are the same file):
         a LiteModel, or a Keras model."""
         if not isinstance(model, LiteModel):
-            from catdog.neither_fit import probability_and_features_model
+            from catdog.model import probability_and_features_model
 
             model = probability_and_features_model(model)
         self._model = model

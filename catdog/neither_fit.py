@@ -13,7 +13,6 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
-from keras import layers
 from PIL import Image, ImageFilter
 
 from catdog.augment import augment_batch
@@ -23,44 +22,8 @@ from catdog.config import (
     NEITHER_FLAG_RATE,
     NEITHER_TRAINING_VIEWS,
 )
-from catdog.model import traced_call
+from catdog.model import probabilities_and_features, probability_and_features_model
 from catdog.neither import NeitherDetector
-
-
-def features_layer(model: keras.Model) -> layers.Layer | None:
-    """The pooling right after a pretrained backbone (a nested model), whose output is the features.
-
-    None for a model without a backbone, such as the convnet from scratch: its features were learnt
-    from cats and dogs alone, so they cannot tell what else a photo might be.
-    """
-    after_backbone = False
-    for layer in model.layers:
-        if isinstance(layer, keras.Model):
-            after_backbone = True
-        elif after_backbone and len(layer.output.shape) == 2:  # (batch, channels): pooled
-            return layer
-    return None
-
-
-def probability_and_features_model(model: keras.Model) -> keras.Model:
-    """pixels → (dog probability (n, 1), features (n, channels)), both from one pass through the backbone."""
-    layer = features_layer(model)
-    if layer is None:
-        raise ValueError(f"model {model.name} has no pretrained backbone")
-    return keras.Model(model.input, [model.outputs[0], layer.output])  # one input, as the model's: no list
-
-
-def probabilities_and_features(two_outputs: keras.Model, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(dog probabilities (n,), features (n, channels)) for pixels (n, size, size, 3) uint8, in batches."""
-    call = traced_call(two_outputs)
-    probabilities, features = [], []
-    for start in range(0, len(pixels), INFERENCE_BATCH):
-        probability, feature = call(tf.constant(pixels[start : start + INFERENCE_BATCH]))
-        probabilities.append(np.asarray(probability, np.float32).reshape(-1))
-        features.append(np.asarray(feature, np.float32))
-    if not features:
-        return np.zeros(0, np.float32), np.zeros((0, two_outputs.outputs[1].shape[-1]), np.float32)
-    return np.concatenate(probabilities), np.concatenate(features)
 
 
 def varied_views(

@@ -12,9 +12,9 @@ from PIL import Image
 from bench.neither_calibration import NON_PETS, PHONE_SHOTS, non_pet_images
 from catdog.config import BUNDLED_MODEL, NEITHER_FLAG_RATE, NEITHER_TRAINING_VIEWS, SCRATCH_MODEL
 from catdog.data import labelled_photos
-from catdog.model import load_model, predict_dog_probability
+from catdog.model import features_layer, load_model, predict_dog_probability
 from catdog.neither import NeitherDetector, detector_path, for_model
-from catdog.neither_fit import calibrate, features_layer, varied_views
+from catdog.neither_fit import calibrate, varied_views
 from catdog.photos import PhotoError, load_photo, model_input
 
 
