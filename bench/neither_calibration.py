@@ -8,7 +8,8 @@ on this machine (icons, diagrams, screenshots shipped with its software; nothing
 No photos of people, scenery or other animals exist here: those kinds are drawn, or missing.
 Before: the rule until 2026-12-02 (10 nearest of the 2,000 training photos in all 1,280 features,
 threshold flagging 1% of the validation photos), refitted here from the same features.
-After: models/catdog.neither.npz as shipped (python -m catdog calibrate-neither; docs/models.md).
+Distance: models/catdog.neither.npz as shipped (python -m catdog calibrate-neither; docs/models.md), its
+distance alone, as until 2026-12-03. After: the same with flat colour's margin (catdog.neither.judge).
 Run from the repository root: python -m bench.neither_calibration   (features are cached in /tmp)
 """
 
@@ -396,11 +397,13 @@ def photo_sets() -> dict[str, tuple[list, np.ndarray]]:
     return sets
 
 
-def cached_features() -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """set → (what each photo is, dog probabilities (n,), features (n, 1280)) from the bundled model's one pass."""
+def cached_features() -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """set → (what each photo is, dog probabilities (n,), features (n, 1280), flat colour's margin (n,)) from the
+    bundled model's one pass."""
     from catdog.model import load_model, probabilities_and_features, probability_and_features_model
+    from catdog.neither import flat_colour_margin
 
-    path = CACHE / "features-v2.npz"
+    path = CACHE / "features-v3.npz"
     if not path.is_file():
         CACHE.mkdir(parents=True, exist_ok=True)
         two_outputs = probability_and_features_model(load_model(BUNDLED_MODEL))
@@ -409,11 +412,12 @@ def cached_features() -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
             started = time.perf_counter()
             probabilities, features = probabilities_and_features(two_outputs, pixels)
             arrays |= {f"{name}|what": np.array(what), f"{name}|p": probabilities, f"{name}|f": features}
+            arrays[f"{name}|margin"] = flat_colour_margin(pixels)
             print(f"  {len(pixels)} {name} photos in {time.perf_counter() - started:.0f} s", flush=True)
         np.savez(path, **arrays)
     with np.load(path) as saved:
         names = {key.split("|")[0] for key in saved.files}
-        return {name: (saved[f"{name}|what"], saved[f"{name}|p"], saved[f"{name}|f"]) for name in names}
+        return {name: tuple(saved[f"{name}|{part}"] for part in ("what", "p", "f", "margin")) for name in names}
 
 
 def rule_before(features: dict) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -424,22 +428,24 @@ def rule_before(features: dict) -> Callable[[np.ndarray, np.ndarray], np.ndarray
     def distance(probabilities: np.ndarray, photo_features: np.ndarray) -> np.ndarray:
         return 1 - np.partition(_unit(photo_features) @ bank, -10, axis=1)[:, -10:].mean(axis=1)
 
-    threshold = np.quantile(distance(*features["validation"][1:]), 0.99)
-    return lambda probabilities, photo_features: distance(probabilities, photo_features) > threshold
+    threshold = np.quantile(distance(*features["validation"][1:3]), 0.99)
+    return lambda probabilities, photo_features, margins: distance(probabilities, photo_features) > threshold
 
 
-def rule_after() -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
-    """The shipped detector, models/catdog.neither.npz."""
+def rule_shipped(margin: bool) -> Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]:
+    """The shipped detector, models/catdog.neither.npz: its distance alone, or with flat colour's margin."""
     from catdog.neither import NeitherDetector, detector_path
 
     detector = NeitherDetector.load(detector_path(BUNDLED_MODEL))
-    return lambda probabilities, features: detector.distance(features, probabilities) > detector.threshold
+    return lambda probabilities, features, margins: (
+        detector.distance(features, probabilities) + (margins if margin else 0) > detector.threshold
+    )
 
 
 def report(features: dict) -> None:
     """Photos flagged by each rule: per kind of photo, then in all."""
-    rules = {"before": rule_before(features), "after": rule_after()}
-    print(f"\n{'':46}{'before':>16}{'after':>16}")
+    rules = {"before": rule_before(features), "distance": rule_shipped(False), "after": rule_shipped(True)}
+    print(f"\n{'':46}" + "".join(f"{name:>16}" for name in rules))
     for heading, groups in (
         ("Real pets (flagged: wrong)", ("test", "phone", "shifted")),
         ("Not pets (flagged: right)", ("drawn", "found")),
@@ -447,8 +453,8 @@ def report(features: dict) -> None:
         print(heading)
         every = {name: [] for name in rules}
         for group in groups:
-            what, probabilities, group_features = features[group]
-            flagged = {name: rule(probabilities, group_features) for name, rule in rules.items()}
+            what, *judged = features[group]
+            flagged = {name: rule(*judged) for name, rule in rules.items()}
             kinds = {"test": ["test photos as they are"], "found": ["found on this machine"]}.get(group)
             for kind in kinds or dict.fromkeys(what):
                 rows = np.ones(len(what), bool) if kinds else what == kind
@@ -470,7 +476,7 @@ def _count(flagged: np.ndarray) -> str:
 def cost() -> None:
     """ms per photo: the classifier alone, and its one pass giving probability and features, then the distance."""
     from catdog.model import load_model, predict_dog_probability
-    from catdog.neither import NeitherDetector, detector_path
+    from catdog.neither import NeitherDetector, detector_path, flat_colour_margin
 
     classifier = load_model(BUNDLED_MODEL)
     detector = NeitherDetector.load(detector_path(BUNDLED_MODEL))
@@ -479,10 +485,11 @@ def cost() -> None:
     probabilities, features = detector.features(pixels)
     rows = {
         "classifier alone": lambda: predict_dog_probability(classifier, pixels),
-        "one pass: probability and features, then distance": lambda: detector.distance(
-            *reversed(detector.features(pixels))
+        "one pass: probability and features, then judge": lambda: detector.judge(
+            *reversed(detector.features(pixels)), pixels
         ),
         f"distance alone ({len(detector.bank):,} training views)": lambda: detector.distance(features, probabilities),
+        "flat colour's margin alone": lambda: flat_colour_margin(pixels),
     }
     print("\nCost per photo (one 224 × 224 photo, median of 30):")
     for name, call in rows.items():

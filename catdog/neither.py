@@ -6,7 +6,9 @@ what a photo looks like; a photo whose features lie far from those of the traini
 class it was given is probably neither. The training photos are kept together with varied views of
 them (turned, cropped, dim, tinted, blurred, noisy, compressed: as phones take pets), and the
 threshold is set on the validation photos and their varied views, a pet small in a big frame among
-them, so that phone photos of real pets are rarely flagged (bench/neither_calibration.py).
+them, so that phone photos of real pets are rarely flagged (bench/neither_calibration.py). Drawings,
+icons and screenshots closest to pets in features are still mostly flat colour, which photos are not:
+that adds to their distance (flat_colour_margin).
 The detector needs no TensorFlow where its model's LiteRT layers are saved (catdog.lite); fitting it
 does (catdog.neither_fit).
 Calibrate: python -m catdog calibrate-neither --model models/catdog.keras --data ../shared/data/cats_vs_dogs_small
@@ -28,6 +30,8 @@ from catdog.config import (
     DOG_THRESHOLD,
     NEITHER_DIRECTIONS,
     NEITHER_FLAG_RATE,
+    NEITHER_FLAT_FROM,
+    NEITHER_FLAT_WEIGHT,
     NEITHER_NEIGHBOURS,
     NEITHER_SUFFIX,
 )
@@ -104,22 +108,31 @@ class NeitherDetector:
             distances[rows] = 1 - np.partition(similarity, -nearest, axis=1)[:, -nearest:].mean(axis=1)
         return distances
 
+    def judge(self, features: np.ndarray, probabilities: np.ndarray, pixels: np.ndarray) -> np.ndarray:
+        """(n,) what `threshold` is compared with: each photo's distance, plus flat colour's margin of its model
+        input pixels (n, size, size, 3) uint8."""
+        return self.distance(features, probabilities) + flat_colour_margin(pixels)
+
     def features(self, photos: Photos) -> tuple[np.ndarray, np.ndarray]:
         """(dog probabilities (n,), features (n, channels)) from the detector's model, in one pass.
 
         Raises PhotoError for a file that is not a readable photo.
         """
-        pixels, model = self.inputs(photos), self.model
+        return self._read(self.inputs(photos))
+
+    def score(self, photos: Photos) -> np.ndarray:
+        """judge() of photos, files or pixels: above `threshold` is "neither"."""
+        pixels = self.inputs(photos)
+        probabilities, features = self._read(pixels)
+        return self.judge(features, probabilities, pixels)
+
+    def _read(self, pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        model = self.model
         if isinstance(model, LiteModel):
             return model.read(pixels)[:2]
         from catdog.model import probabilities_and_features
 
         return probabilities_and_features(model, pixels)
-
-    def score(self, photos: Photos) -> np.ndarray:
-        """Distances (n,) of photos, files or pixels to the training photos; above `threshold` is "neither"."""
-        probabilities, features = self.features(photos)
-        return self.distance(features, probabilities)
 
     def is_neither(self, photo: Image.Image | PhotoSource | np.ndarray) -> bool:
         """True when one photo (or its pixels, (height, width, 3) uint8) is probably neither a cat nor a dog."""
@@ -203,6 +216,25 @@ def _loaded_detector(path: str, modified: float) -> NeitherDetector:
     """One detector per file version: every model that falls back to the bundled one shares it, and with
     it one copy of the bundled model's backbone (about 0.1 GB), rather than loading its own."""
     return NeitherDetector.load(path)
+
+
+def flat_share(pixels: np.ndarray) -> np.ndarray:
+    """(n,) the share of each image's pixels (n, height, width, 3) that equal their right and lower neighbours.
+
+    Sensor noise and texture make neighbouring pixels of a photo differ, even in a smooth wall; a drawing,
+    an icon or a screenshot repeats one colour exactly across whole areas.
+    """
+    pixels = np.asarray(pixels)
+    if pixels.shape[1] < 2 or pixels.shape[2] < 2:
+        return np.zeros(len(pixels), np.float32)
+    same_right = np.all(pixels[:, :-1, 1:] == pixels[:, :-1, :-1], axis=-1)
+    same_below = np.all(pixels[:, 1:, :-1] == pixels[:, :-1, :-1], axis=-1)
+    return (same_right & same_below).mean(axis=(1, 2)).astype(np.float32)
+
+
+def flat_colour_margin(pixels: np.ndarray) -> np.ndarray:
+    """(n,) what a mostly flat-coloured image adds to its distance: 0 for photos (config.NEITHER_FLAT_FROM)."""
+    return (NEITHER_FLAT_WEIGHT * np.maximum(0, flat_share(pixels) - NEITHER_FLAT_FROM)).astype(np.float32)
 
 
 def _unit(features: np.ndarray) -> np.ndarray:

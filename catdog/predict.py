@@ -146,10 +146,10 @@ class Classifier:
         if read_maps := self._read_maps():
             probabilities, features, heatmaps = read_maps(batch)
             if shared:
-                distances = detector.distance(features, probabilities)
+                distances = detector.judge(features, probabilities, batch)
         elif shared:
             probabilities, features = detector.features(batch)
-            distances = detector.distance(features, probabilities)
+            distances = detector.judge(features, probabilities, batch)
         else:
             probabilities = self.dog_probabilities(batch)
         if detector is not None and distances is None:
