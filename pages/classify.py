@@ -9,7 +9,7 @@ import streamlit as st
 from PIL import Image
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from catdog.charts import probability_figure
+from catdog.charts import probability_bars_html
 from catdog.config import (
     CLASS_NAMES,
     KEPT_BYTES_MAX,
@@ -300,11 +300,7 @@ def result_card_ui(
                     "classify.true_label_right" if photo.true_label == prediction.label else "classify.true_label_wrong"
                 )
                 st.caption(t(key, label=t(f"class.{photo.true_label}")))
-            st.plotly_chart(
-                probability_figure(prediction.dog_probability, language(), presenting()),
-                key=f"chart_{photo.id}",
-                config={"displayModeBar": False},
-            )
+            st.html(probability_bars_html(prediction.dog_probability, language(), presenting()))
         with verdict_column.container(key=f"sees_{photo.id}"):
             size = prediction.pixels.shape[0]
             st.image(

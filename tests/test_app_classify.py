@@ -57,7 +57,8 @@ def verdicts(at) -> list[str]:
 
 
 def charts(at) -> list:
-    return list(at.get("plotly_chart"))
+    """The probability bars of the result cards (catdog.charts.probability_bars_html)."""
+    return [block for block in at.get("html") if 'class="catdog-bars"' in block.proto.body]
 
 
 def squashed_size(at) -> str | None:

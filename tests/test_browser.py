@@ -219,9 +219,9 @@ def result_card(page, name: str):
 
 
 def check_result_card(card) -> dict:
-    """Verdict, chart, two loaded images and their captions; returns the parsed sizes."""
+    """Verdict, probability bars, two loaded images and their captions; returns the parsed sizes."""
     card.get_by_text(VERDICT).first.wait_for(timeout=VERDICT_TIMEOUT_MS)
-    card.locator('[data-testid="stPlotlyChart"], .js-plotly-plot').first.wait_for()
+    card.locator(".catdog-bars").first.wait_for()
     images = card.locator('[data-testid="stImage"] img')
     images.nth(1).wait_for()
     assert images.count() >= 2, "the upright photo and the model's input are both shown"

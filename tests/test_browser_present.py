@@ -203,7 +203,7 @@ def test_on_a_phone_the_verdict_comes_before_the_photo_and_nothing_scrolls_sidew
         wait_for_verdicts(page, lang, 1)
         card = page.locator(CARD)
         verdict = card.locator(VERDICT_TEXT).bounding_box()
-        bar = card.locator('[data-testid="stPlotlyChart"]').bounding_box()
+        bar = card.locator(".catdog-bars").bounding_box()
         photo, model_input = (card.locator('[data-testid="stImage"] img').nth(i).bounding_box() for i in (0, 2))
         assert verdict["y"] + verdict["height"] <= bar["y"] < photo["y"] < model_input["y"], (verdict, photo)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling

@@ -8,7 +8,7 @@ from catdog.charts import (
     NORMAL,
     PRESENT,
     confusion_figure,
-    probability_figure,
+    probability_bars_html,
     probability_histogram_figure,
     roc_figure,
     training_figure,
@@ -20,7 +20,6 @@ HISTORY = [
     for epoch, phase in ((1, "head"), (2, "fine-tune"), (3, "fine-tune"))
 ]
 CHARTS = {  # each chart, drawn from small data, in either style
-    "probability": lambda present: probability_figure(0.88, present=present),
     "training": lambda present: training_figure({"run": HISTORY}, "accuracy", present=present),
     "confusion": lambda present: confusion_figure([[40, 3], [5, 52]], picked=(0, 1), present=present),
     "histogram": lambda present: probability_histogram_figure([0.1, 0.2], [0.8, 0.95], present=present),
@@ -59,10 +58,11 @@ def test_presentation_mode_draws_every_line_thicker_and_all_type_larger(chart):
 
 def test_presentation_type_reads_from_the_back_of_a_room_and_normal_type_stays_as_it_was():
     assert PRESENT.tick_size >= 20 and PRESENT.font_size >= 20 and PRESENT.line_width >= 6
-    # The probability bar's percentages keep their room in the right margin in either style.
-    normal, present = (probability_figure(0.999, present=mode) for mode in (False, True))
-    assert normal.layout.annotations[0].font.size == NORMAL.label_size == 20 and normal.layout.margin.r == 105
-    assert present.layout.margin.r / present.layout.annotations[0].font.size >= 105 / 20
+    # The probability bars' names and percentages: 20 px, and 32 px in presentation mode, the bars as thick.
+    normal, present = (probability_bars_html(0.999, present=mode) for mode in (False, True))
+    assert f"font-size:{NORMAL.label_size}px" in normal and NORMAL.label_size == 20 and "height:28px" in normal
+    assert f"font-size:{PRESENT.label_size}px" in present and PRESENT.label_size >= 1.5 * NORMAL.label_size
+    assert "height:45px" in present and f"border-left:{PRESENT.thin_line_width}px dashed" in present
 
 
 def test_the_training_curves_are_drawn_thick_and_their_epochs_marked_large_in_presentation_mode():

@@ -179,6 +179,9 @@ def visible_texts(at) -> list[str]:
             from_proto(proto)
         if getattr(node, "type", None) == "plotly_chart":
             texts.extend(_chart_texts(json.loads(node.proto.spec)))
+        if getattr(node, "type", None) == "html":  # its words between tags (not a style's), and a screen reader's
+            body = re.sub(r"<style>.*?</style>", "", node.proto.body, flags=re.S)
+            texts.extend(re.findall(r">([^<>]+)<", body) + re.findall(r'aria-label="([^"]*)"', body))
         if getattr(node, "type", None) == "dataframe":
             frame = node.value
             texts.extend(str(c) for c in frame.columns)

@@ -6,6 +6,7 @@ Every image here is made on the spot with Pillow and NumPy; none is stored in th
 from __future__ import annotations
 
 import io
+import re
 import struct
 import subprocess
 import sys
@@ -594,20 +595,24 @@ def test_one_rounding_rule_gives_whole_percents_and_never_claims_certainty(proba
 
 
 @pytest.mark.parametrize("dog_probability", [2.348e-05, 0.3, 0.52, 0.676, 0.9996])
-def test_the_probability_chart_draws_both_classes_with_labels_outside_the_bars(dog_probability):
-    from catdog.charts import probability_figure
+def test_the_probability_bars_draw_both_classes_with_their_percentages_past_the_bars(dog_probability):
+    from catdog.charts import probability_bars_html
     from catdog.wording import percent, verdict
 
-    figure = probability_figure(dog_probability)
-    (bars,) = figure.data
-    assert list(bars.x) == pytest.approx([1 - dog_probability, dog_probability])
-    assert max(bars.x) >= 0.5  # the verdict's class always has a visible bar
-    labels = [a.text for a in figure.layout.annotations]
-    assert labels == [f"<b>{percent(1 - dog_probability)}</b>", f"<b>{percent(dog_probability)}</b>"]
-    # In the right margin, past the axis's end: no bar and no 50% line can cross them.
-    assert all(a.xref == "paper" and a.x == 1 and a.xanchor == "left" for a in figure.layout.annotations)
-    assert figure.layout.margin.r >= 100
-    assert all(a.font.size >= 18 for a in figure.layout.annotations)
-    # The chart and the verdict say the same number.
+    drawn = probability_bars_html(dog_probability)
+    bars = re.findall(r'class="catdog-bar" data-value="([0-9.]+)" style="width:([0-9.]+)%', drawn)
+    assert [float(value) for value, _ in bars] == pytest.approx([1 - dog_probability, dog_probability], abs=1e-6)
+    assert [float(width) for _, width in bars] == pytest.approx(
+        [100 * (1 - dog_probability), 100 * dog_probability], abs=0.01
+    )
+    assert max(float(value) for value, _ in bars) >= 0.5  # the verdict's class always has a visible bar
+    # Names, then bars, then percentages: the percentages in their own column, past the bars' end.
+    assert re.findall(r'<span class="catdog-bar-name">(\w+)</span>', drawn) == ["cat", "dog"]
+    words = [percent(1 - dog_probability), percent(dog_probability)]
+    assert re.findall(r'<b class="catdog-bar-percent">([^<]+)</b>', drawn) == words
+    assert "grid-template-columns:max-content minmax(0,1fr) max-content" in drawn
+    assert drawn.count("dashed") == 2 and drawn.count("left:50%") == 2  # the 50% line across each bar
+    assert f'aria-label="cat {words[0]}, dog {words[1]}"' in drawn  # read out by a screen reader
+    # The bars and the verdict say the same number.
     sure = max(dog_probability, 1 - dog_probability)
     assert percent(sure) in verdict(dog_probability) or "Not sure" in verdict(dog_probability)
