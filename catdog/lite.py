@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import logging
 import math
 import os
 import threading
@@ -21,10 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from catdog.config import DOG_THRESHOLD, LITE_SUFFIX
+from catdog.config import DOG_THRESHOLD, LITE_SUFFIX, log
 from catdog.tflite import interpreter
-
-log = logging.getLogger("catdog")
 
 # The decision threshold as a logit: Grad-CAM follows the dog's logit above it and the cat's below.
 DOG_LOGIT = math.log(DOG_THRESHOLD / (1 - DOG_THRESHOLD))

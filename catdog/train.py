@@ -8,7 +8,6 @@ of a backbone runs once per photo (and per cached augmented view), never once pe
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
 import os
 import tempfile
@@ -30,6 +29,7 @@ from catdog.config import (
     INFERENCE_BATCH,
     MIN_TRAIN_PHOTOS_PER_CLASS,
     TrainConfig,
+    log,
 )
 from catdog.data import DatasetError, DecodedPhotos, decode_photos, find_dataset, limit_per_class
 from catdog.explain import feature_map, head_heatmap, heatmap
@@ -44,8 +44,6 @@ from catdog.model import (
 )
 from catdog.precision import choose_precision
 from catdog.runs import SCORES, Epoch, RunRecord, TrainingListener, dataset_name, metadata_path
-
-log = logging.getLogger("catdog")
 
 
 class PhaseClock:
