@@ -373,6 +373,12 @@ class _PhaseLines(TrainingListener):
         print(translate("cli.phase_begins", self.lang, phase=phase_name(phase, self.lang)), flush=True)
 
 
+def _progress_style() -> int:
+    """Keras's verbosity: a live bar in a terminal; elsewhere (a log file, a pipe) one line an epoch of scores,
+    where the bar, redrawn at every batch, wrote 427 KB into a default run's log, against 4 KB."""
+    return 1 if sys.stdout.isatty() else 2
+
+
 def train_command(args: argparse.Namespace, command: str) -> int:
     from catdog.data import DatasetError
     from catdog.model import WeightsUnavailable
@@ -393,7 +399,7 @@ def train_command(args: argparse.Namespace, command: str) -> int:
         print(translate("cli.fine_tune_too_long", args.lang, **too_long), file=sys.stderr)
         return 2
     try:
-        record = train(config, args.data, args.out, _PhaseLines(args.lang), verbose=1, command=command)
+        record = train(config, args.data, args.out, _PhaseLines(args.lang), verbose=_progress_style(), command=command)
     except DatasetError as error:  # --data names no dataset this can train on
         print(translate("cli.error", args.lang, reason=error.message(args.lang)), file=sys.stderr)
         return 2

@@ -40,16 +40,22 @@ def build_model(config: TrainConfig, precision: str = "float32") -> keras.Model:
 def build_convnet(config: TrainConfig) -> keras.Model:
     """A small residual convnet with batch normalisation and global pooling.
 
-    A strided stem at 1/2 of the input, then three stages at 1/4, 1/8 and 1/16, each two 3×3
+    A strided stem down to 1/4 of the input, then three stages at 1/4, 1/8 and 1/16, each two 3×3
     convolutions with a shortcut; plain (not separable) convolutions, which use a CPU's matrix
     units best. Layers are named for what they are: the names show in the layer views.
     """
     size, width = config.image_size, config.width
     inputs = keras.Input((size, size, 3), dtype="uint8", name="pixels")  # (batch, size, size, 3)
     x = layers.Rescaling(1 / 255, name="scale")(inputs)
-    x = _conv_bn(x, width, "stem", strides=2)  # (batch, size/2, size/2, width)
+    x = layers.Conv2D(width, 3, strides=2, padding="same", use_bias=False, name="stem_conv")(x)  # size/2
+    # Pooled before batch norm and ReLU, not after: max pooling commutes with ReLU and with batch norm's
+    # per-channel scaling (while positive), and these two memory-bound layers then see a quarter of the pixels.
+    # A training step took about 6% less time (212-227 ms against 231-237 at 96 px, AVX2, interleaved runs).
+    x = layers.MaxPooling2D(2, name="stem_pool")(x)  # (batch, size/4, size/4, width)
+    x = layers.BatchNormalization(name="stem_bn")(x)
+    x = layers.Activation("relu", name="stem_relu")(x)
     for stage, filters in enumerate((2 * width, 4 * width, 8 * width), start=1):
-        x = _residual_block(x, filters, f"stage{stage}")
+        x = _residual_block(x, filters, f"stage{stage}", halve=stage > 1)
     x = layers.GlobalAveragePooling2D(name="pool")(x)  # (batch, 8 * width)
     x = layers.Dropout(config.dropout, seed=config.seed, name="dropout")(x)
     outputs = layers.Dense(1, activation="sigmoid", dtype="float32", name="dog_probability")(x)
@@ -218,15 +224,16 @@ def _dtype_policy(name: str):
         keras.config.set_dtype_policy(previous)
 
 
-def _conv_bn(x, filters: int, name: str, strides: int = 1):
-    x = layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False, name=f"{name}_conv")(x)
+def _conv_bn(x, filters: int, name: str):
+    x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"{name}_conv")(x)
     x = layers.BatchNormalization(name=f"{name}_bn")(x)
     return layers.Activation("relu", name=f"{name}_relu")(x)
 
 
-def _residual_block(x, filters: int, name: str):
-    """Halve the resolution, then two 3×3 convolutions with a 1×1 projection as shortcut."""
-    x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)
+def _residual_block(x, filters: int, name: str, halve: bool = True):
+    """Halve the resolution (unless the stem did), then two 3×3 convolutions with a 1×1 projection as shortcut."""
+    if halve:
+        x = layers.MaxPooling2D(2, name=f"{name}_pool")(x)
     shortcut = layers.Conv2D(filters, 1, use_bias=False, name=f"{name}_shortcut")(x)
     shortcut = layers.BatchNormalization(name=f"{name}_shortcut_bn")(shortcut)
     x = _conv_bn(x, filters, f"{name}_a")

@@ -161,7 +161,7 @@ def options_ui(root: Path) -> None:
             # A fixed range: a slider whose bounds follow another widget resets itself when they move.
             a.slider(t("train.fine_tune_epochs"), 0, 60, defaults.fine_tune_epochs, key="fine_tune")
         else:
-            a.select_slider(t("train.image_size"), [64, 96, 128, 160], value=defaults.image_size, key="image_size")
+            a.select_slider(t("train.image_size"), [64, 80, 96, 128, 160], value=defaults.image_size, key="image_size")
             b.select_slider(t("train.width"), [8, 16, 24, 32, 48], value=defaults.width, key="width")
         c.select_slider(t("train.batch_size"), [16, 32, 64], value=defaults.batch_size, key="batch_size")
     suggested = run_title(root, chosen_config(), datetime.now(), language())

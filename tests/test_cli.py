@@ -394,6 +394,9 @@ def test_train_with_tiny_settings_saves_a_model_and_says_where(tmp_path, make_da
     assert f"saved {out} and {out.with_suffix('.json')}" in out_text
     assert f"skipped {bad}: " in out_text
     assert re.search(r"best validation accuracy [\d.]+ at epoch 1, test accuracy [\d.]+", out_text)
+    # Not a terminal: each epoch is one line of scores, not a bar redrawn at every batch.
+    assert re.search(r"^4/4 - .* - accuracy: [\d.]+ - loss: [\d.]+ - val_accuracy: [\d.]+", out_text, re.MULTILINE)
+    assert "━" not in out_text and "\r" not in out_text
     # Which phase runs as it begins, and at the end how long each took.
     begun = [line for line in out_text.splitlines() if line.startswith("▸ ")]
     assert begun == ["▸ decoding the photos…", "▸ training…", "▸ scoring the test photos…", "▸ saving the model…"]

@@ -1057,6 +1057,29 @@ def test_the_training_stream_augments_each_pass_differently_and_only_when_asked(
     assert all(np.array_equal(p, photos.pixels[0]) for p in plain)
 
 
+def test_the_convnet_pools_its_stem_before_batch_norm_and_ends_at_a_sixteenth_of_the_photo():
+    model = build_model(TrainConfig(image_size=80, width=8))
+    assert tuple(model.get_layer("stem_bn").input.shape[1:]) == (20, 20, 8)  # a quarter of the pixels to normalise
+    assert tuple(model.get_layer("pool").input.shape[1:]) == (5, 5, 64)
+
+
+def test_batch_norm_statistics_are_measured_afresh_before_each_validation_and_momentum_comes_back():
+    model = build_model(TrainConfig(**TINY))
+    pixels = np.random.default_rng(0).integers(0, 256, (16, 32, 32, 3), dtype=np.uint8)
+    model.stop_training = False  # as fit sets it
+    calibrate = catdog.train.CalibrateBatchNorm(pixels)
+    calibrate.set_model(model)
+    before_the_stem_norm = keras.Model(model.input, model.get_layer("stem_bn").input)
+    norm = model.get_layer("stem_bn")
+    for _ in range(2):  # traced on the first validation, and the trace keeps doing it
+        calibrate.on_test_begin()
+        expected = before_the_stem_norm(pixels).numpy().mean(axis=(0, 1, 2))
+        assert np.allclose(norm.moving_mean.numpy(), expected, atol=1e-4)
+        assert norm.momentum == 0.99
+        stem = model.get_layer("stem_conv")
+        stem.kernel.assign(stem.kernel * 2)  # new weights: the next validation must measure new statistics
+
+
 # --- bugs fixed once, kept fixed ---------------------------------------------------------------
 
 
