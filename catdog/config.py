@@ -164,7 +164,7 @@ class TrainConfig:
     """Everything that decides how a model is trained; saved in its run record."""
 
     # Photos are squashed to (image_size, image_size) RGB. 80, not the book's 150: at 96 and 128 pixels validation
-    # climbed about as fast epoch by epoch, each epoch costing 1.5 and 2 times as long; at 64 it stopped at 0.834
+    # climbed about as fast epoch by epoch, each epoch costing 1.5 and 2 to 2.5 times as long; at 64 it stopped at 0.834
     # (docs/models.md, "From scratch"; python -m bench.train_speed --sizes 80 128).
     image_size: int = 80
     epochs: int = 30
