@@ -508,9 +508,13 @@ def training_batches(photos: DecodedPhotos, config: TrainConfig) -> tf.data.Data
         seeds = tf.data.Dataset.random(seed=config.seed, rerandomize_each_iteration=True).batch(2)
         batches = tf.data.Dataset.zip(batches, seeds).map(
             lambda pixels_labels, seed: (augment_batch(pixels_labels[0], seed), pixels_labels[1]),
-            num_parallel_calls=tf.data.AUTOTUNE,
+            num_parallel_calls=2,
         )
-    return batches.prefetch(tf.data.AUTOTUNE)
+    # Fixed depths, tf.data's autotuner off: with it on, the iterator's end waited up to 45 s for one of its threads
+    # after the last epoch (docs/models.md). The training step is 90% of an epoch, so two of each are enough.
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return batches.prefetch(2).with_options(options)
 
 
 def validation_batches(photos: DecodedPhotos) -> tf.data.Dataset:

@@ -1057,6 +1057,16 @@ def test_the_training_stream_augments_each_pass_differently_and_only_when_asked(
     assert all(np.array_equal(p, photos.pixels[0]) for p in plain)
 
 
+def test_the_training_stream_is_the_same_for_the_same_seed_and_runs_without_the_autotuner():
+    """Its autotuner's thread kept fit from returning for up to 45 s after the last epoch (docs/speed.md)."""
+    pixels = np.random.default_rng(0).integers(0, 256, (40, 32, 32, 3), dtype=np.uint8)
+    photos = DecodedPhotos(pixels=pixels, labels=np.arange(40, dtype=np.float32) % 2, unreadable=[])
+    config = TrainConfig(**TINY, batch_size=8)
+    first, again = ([batch.numpy() for batch, _ in training_batches(photos, config).take(6)] for _ in range(2))
+    assert all(np.array_equal(a, b) for a, b in zip(first, again, strict=True))  # two map calls at once keep order
+    assert training_batches(photos, config).options().autotune.enabled is False
+
+
 def test_the_convnet_pools_its_stem_before_batch_norm_and_ends_at_a_sixteenth_of_the_photo():
     model = build_model(TrainConfig(image_size=80, width=8))
     assert tuple(model.get_layer("stem_bn").input.shape[1:]) == (20, 20, 8)  # a quarter of the pixels to normalise
