@@ -311,8 +311,8 @@ number.
         "A 45-minute class on overfitting and transfer learning, in three real runs on the same 100 photos of cats "
         "and 100 of dogs: a small convnet from scratch, the same with augmentation, then a network pretrained on "
         "ImageNet. The class watches each run's curves grow, then sees the three on one chart and where each model "
-        "looks in a photo of their own. On a 2-core laptop the three runs take 5 to 9 minutes together; the rest of "
-        "the class is for the notes below and the class's questions."
+        "looks in a photo of their own. On a 2-core laptop the three runs take about 4 minutes together "
+        "(longer while it does other work); the rest of the class is for the notes below and the class's questions."
     ),
     "lesson.locked": "Training is locked with a password on this server: unlock it on the Train page to run the steps.",
     "lesson.unlock": "Unlock training on the Train page",
